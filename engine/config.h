@@ -1,0 +1,35 @@
+/* Model configuration in Hugging Face config.json terms. */
+#ifndef PB_CONFIG_H
+#define PB_CONFIG_H
+
+#include <stddef.h>
+
+typedef enum { PB_MODEL_BERT = 0, PB_MODEL_ROBERTA = 1 } pb_model_type;
+
+typedef struct {
+    pb_model_type model_type;
+    int vocab_size;
+    int hidden_size;
+    int num_hidden_layers;
+    int num_attention_heads;
+    int intermediate_size;
+    int max_position_embeddings;
+    int type_vocab_size;
+    float layer_norm_eps;
+    float hidden_dropout_prob;
+    float attention_probs_dropout_prob;
+    int pad_token_id;
+    int num_labels; /* from num_labels, or the size of id2label; default 2 */
+} pb_config;
+
+/* BERT-base-like defaults scaled by the caller; model_type bert. */
+void pb_config_default(pb_config *cfg);
+/* Check every field; errors name the field and what was expected. */
+int pb_config_validate(const pb_config *cfg);
+/* Parse config.json text. `source` names the file in error messages. */
+int pb_config_parse_json(pb_config *cfg, const char *json_text, const char *source);
+int pb_config_load_json(pb_config *cfg, const char *path);
+/* Serialize to config.json text (Hugging Face keys). Caller frees with free(). */
+int pb_config_to_json(const pb_config *cfg, char **out_text);
+
+#endif

@@ -1,0 +1,220 @@
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "rng.h"
+
+float pb_rng_normal(uint64_t key, uint64_t i) {
+    /* Box-Muller over the pair of 24-bit uniforms (2i, 2i+1); u1 in (0, 1]. */
+    float u1 = 1.0f - pb_rng_uniform(key, 2 * i);
+    float u2 = pb_rng_uniform(key, 2 * i + 1);
+    return (float)(sqrt(-2.0 * log((double)u1)) * cos(6.283185307179586 * (double)u2));
+}
+
+void pb_linear_forward(float *out, const float *inp, const float *w, const float *b, int n, int in, int out_dim) {
+    if (b) {
+#pragma omp parallel for schedule(static)
+        for (int r = 0; r < n; r++) memcpy(out + (size_t)r * out_dim, b, sizeof(float) * (size_t)out_dim);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_dim, in, 1.0f, inp, in, w, in, b ? 1.0f : 0.0f, out,
+                out_dim);
+}
+
+/* db[o] += sum_r dout[r, o]; each thread owns a column range so the sum order is fixed. */
+static void colsum_acc(float *db, const float *dout, int n, int o) {
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        int c0 = (int)((long)o * t / nt), c1 = (int)((long)o * (t + 1) / nt);
+        for (int r = 0; r < n; r++) {
+            const float *row = dout + (size_t)r * o;
+            for (int c = c0; c < c1; c++) db[c] += row[c];
+        }
+    }
+}
+
+void pb_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int n,
+                        int in, int out_dim, int accumulate) {
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out_dim, 1.0f, dout, out_dim, w, in,
+                    accumulate ? 1.0f : 0.0f, dinp, in);
+    if (dw) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out_dim, in, n, 1.0f, dout, out_dim, inp, in, 1.0f, dw, in);
+    if (db) colsum_acc(db, dout, n, out_dim);
+}
+
+void pb_layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *g, const float *b, int n,
+                          int c, float eps) {
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < n; r++) {
+        const float *xr = x + (size_t)r * c;
+        float *yr = out + (size_t)r * c;
+        double s = 0.0;
+        for (int j = 0; j < c; j++) s += xr[j];
+        float m = (float)(s / c);
+        double v = 0.0;
+        for (int j = 0; j < c; j++) {
+            double d = (double)xr[j] - m;
+            v += d * d;
+        }
+        float rs = (float)(1.0 / sqrt(v / c + (double)eps));
+        for (int j = 0; j < c; j++) yr[j] = (xr[j] - m) * rs * g[j] + b[j];
+        mean[r] = m;
+        rstd[r] = rs;
+    }
+}
+
+void pb_layernorm_backward(float *dx, float *dg, float *db, const float *dout, const float *x, const float *mean,
+                           const float *rstd, const float *g, int n, int c, int accumulate) {
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < n; r++) {
+        const float *xr = x + (size_t)r * c, *dyr = dout + (size_t)r * c;
+        float *dxr = dx + (size_t)r * c;
+        float m = mean[r], rs = rstd[r];
+        double sum_dxh = 0.0, sum_dxh_xh = 0.0;
+        for (int j = 0; j < c; j++) {
+            float xh = (xr[j] - m) * rs;
+            float dxh = dyr[j] * g[j];
+            sum_dxh += dxh;
+            sum_dxh_xh += (double)dxh * xh;
+        }
+        float mdxh = (float)(sum_dxh / c), mdxhxh = (float)(sum_dxh_xh / c);
+        for (int j = 0; j < c; j++) {
+            float xh = (xr[j] - m) * rs;
+            float v = rs * (dyr[j] * g[j] - mdxh - xh * mdxhxh);
+            dxr[j] = accumulate ? dxr[j] + v : v;
+        }
+    }
+    /* parameter gradients: each thread owns a column range */
+#pragma omp parallel
+    {
+        int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        int c0 = (int)((long)c * t / nt), c1 = (int)((long)c * (t + 1) / nt);
+        for (int r = 0; r < n; r++) {
+            const float *xr = x + (size_t)r * c, *dyr = dout + (size_t)r * c;
+            float m = mean[r], rs = rstd[r];
+            for (int j = c0; j < c1; j++) {
+                dg[j] += dyr[j] * ((xr[j] - m) * rs);
+                db[j] += dyr[j];
+            }
+        }
+    }
+}
+
+void pb_gelu_forward(float *out, const float *x, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) out[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+void pb_gelu_backward(float *dx, const float *x, const float *dout, size_t n) {
+    const float inv_sqrt_2pi = 0.3989422804014327f;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float xi = x[i];
+        float cdf = 0.5f * (1.0f + erff(xi * 0.70710678118654752f));
+        float pdf = inv_sqrt_2pi * expf(-0.5f * xi * xi);
+        dx[i] = dout[i] * (cdf + xi * pdf);
+    }
+}
+
+void pb_tanh_forward(float *out, const float *x, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) out[i] = tanhf(x[i]);
+}
+
+void pb_tanh_backward(float *dx, const float *y, const float *dout, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) dx[i] = dout[i] * (1.0f - y[i] * y[i]);
+}
+
+void pb_dropout_forward(float *out, const float *x, size_t n, float p, uint64_t key) {
+    if (p <= 0.0f) {
+        if (out != x) memcpy(out, x, n * sizeof(float));
+        return;
+    }
+    const float scale = 1.0f / (1.0f - p);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) out[i] = pb_rng_uniform(key, i) < p ? 0.0f : x[i] * scale;
+}
+
+/* Dropout on one (batch, head) probability block; element index global in probs. */
+static void attn_dropout(float *dst, const float *src, int s, float p, uint64_t key, uint64_t base) {
+    const float scale = 1.0f / (1.0f - p);
+    for (int i = 0; i < s * s; i++) dst[i] = pb_rng_uniform(key, base + (uint64_t)i) < p ? 0.0f : src[i] * scale;
+}
+
+void pb_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v,
+                          const int32_t *mask, int b, int s, int h, int a, float drop_p, uint64_t key, float *scratch,
+                          int n_scratch) {
+    const int dh = h / a;
+    const float scale = 1.0f / sqrtf((float)dh);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(n_scratch)
+    for (int bi = 0; bi < b; bi++) {
+        for (int ai = 0; ai < a; ai++) {
+            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;
+            float *p = probs + ((size_t)bi * a + ai) * s * s;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, scale, q + off, h, k + off, h, 0.0f, p, s);
+            const int32_t *mrow = mask ? mask + (size_t)bi * s : NULL;
+            for (int i = 0; i < s; i++) {
+                float *row = p + (size_t)i * s;
+                float mx = -INFINITY;
+                for (int j = 0; j < s; j++)
+                    if ((!mrow || mrow[j]) && row[j] > mx) mx = row[j];
+                double sum = 0.0;
+                for (int j = 0; j < s; j++) {
+                    float e = (!mrow || mrow[j]) ? expf(row[j] - mx) : 0.0f;
+                    row[j] = e;
+                    sum += e;
+                }
+                float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f; /* all keys masked: zero row */
+                for (int j = 0; j < s; j++) row[j] *= inv;
+            }
+            const float *pd = p;
+            if (drop_p > 0.0f) {
+                float *sc = scratch + (size_t)omp_get_thread_num() * s * s;
+                attn_dropout(sc, p, s, drop_p, key, ((uint64_t)bi * a + ai) * s * s);
+                pd = sc;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, pd, s, v + off, h, 0.0f, ctx + off, h);
+        }
+    }
+}
+
+void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
+                           const float *v, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
+                           float *scratch, int n_scratch) {
+    const int dh = h / a;
+    const float scale = 1.0f / sqrtf((float)dh);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(n_scratch)
+    for (int bi = 0; bi < b; bi++) {
+        for (int ai = 0; ai < a; ai++) {
+            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;
+            const float *p = probs + ((size_t)bi * a + ai) * s * s;
+            float *dp = scratch + (size_t)omp_get_thread_num() * 2 * s * s;
+            float *pd = dp + (size_t)s * s;
+            const uint64_t base = ((uint64_t)bi * a + ai) * s * s;
+            const float *pused = p;
+            if (drop_p > 0.0f) {
+                attn_dropout(pd, p, s, drop_p, key, base);
+                pused = pd;
+            }
+            /* dv = dropout(P)^T dctx; d(dropout(P)) = dctx v^T */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, pused, s, dctx + off, h, 0.0f, dv + off, h);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, 1.0f, dctx + off, h, v + off, h, 0.0f, dp, s);
+            if (drop_p > 0.0f) attn_dropout(dp, dp, s, drop_p, key, base);
+            /* softmax backward, then the 1/sqrt(dh) scale */
+            for (int i = 0; i < s; i++) {
+                const float *pr = p + (size_t)i * s;
+                float *dr = dp + (size_t)i * s;
+                double dot = 0.0;
+                for (int j = 0; j < s; j++) dot += (double)pr[j] * dr[j];
+                float fd = (float)dot;
+                for (int j = 0; j < s; j++) dr[j] = pr[j] * (dr[j] - fd) * scale;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, k + off, h, 0.0f, dq + off, h);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, q + off, h, 0.0f, dk + off, h);
+        }
+    }
+}
