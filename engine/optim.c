@@ -30,37 +30,51 @@ void pb_adamw_free(pb_adamw *opt) {
     memset(opt, 0, sizeof *opt);
 }
 
-int pb_adamw_step(pb_adamw *opt, pb_model *m, const pb_adamw_hparams *h) {
-    if (opt->n != m->n_floats) return PB_ERR(PB_EINVAL, "AdamW state sized for %zu parameters, model has %zu", opt->n, m->n_floats);
+int pb_adamw_step(pb_adamw *opt, pb_model *m, const pb_adamw_hparams *h) { return pb_adamw_step_scaled(opt, m, h, 1.0f); }
+
+int pb_adamw_step_scaled(pb_adamw *opt, pb_model *m, const pb_adamw_hparams *h, float grad_scale) {
+    if (opt->n != m->n_floats)
+        return PB_ERR(PB_EINVAL, "AdamW state sized for %zu parameters, model has %zu", opt->n, m->n_floats);
     opt->step++;
     /* torch.optim.AdamW: p *= 1 - lr*wd; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) */
     const double bc1 = 1.0 - pow(h->beta1, (double)opt->step), bc2 = 1.0 - pow(h->beta2, (double)opt->step);
     const float step_size = (float)(h->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-    const float b1 = h->beta1, b2 = h->beta2, eps = h->eps;
+    const float b1 = h->beta1, b2 = h->beta2, eps = h->eps, gs = grad_scale;
     for (int i = 0; i < m->n_params; i++) {
         const pb_param *p = &m->params[i];
-        float *w = m->params_mem + p->offset, *g = m->grads_mem + p->offset;
+        float *w = m->params_mem + p->offset;
+        const float *g = m->grads_mem + p->offset;
         float *mo = opt->m + p->offset, *vo = opt->v + p->offset;
         const float *mk = pb_model_mask(m, i);
         const float decay = p->decay ? 1.0f - h->lr * h->weight_decay : 1.0f;
-        const size_t n = p->numel;
-#pragma omp parallel for schedule(static)
-        for (size_t j = 0; j < n; j++) {
-            if (mk && mk[j] == 0.0f) { /* pruned: weight and moments stay exactly zero */
-                w[j] = mo[j] = vo[j] = 0.0f;
-                continue;
+        const long n = (long)p->numel;
+        if (!mk) {
+#pragma omp parallel for simd schedule(static)
+            for (long j = 0; j < n; j++) {
+                float gj = g[j] * gs;
+                float mj = b1 * mo[j] + (1.0f - b1) * gj, vj = b2 * vo[j] + (1.0f - b2) * gj * gj;
+                mo[j] = mj;
+                vo[j] = vj;
+                w[j] = w[j] * decay - step_size * mj / (sqrtf(vj) / bc2_sqrt + eps);
             }
-            float gj = g[j];
-            mo[j] = b1 * mo[j] + (1.0f - b1) * gj;
-            vo[j] = b2 * vo[j] + (1.0f - b2) * gj * gj;
-            float wj = w[j] * decay;
-            w[j] = wj - step_size * mo[j] / (sqrtf(vo[j]) / bc2_sqrt + eps);
+        } else {
+            /* pruned entries: weight and both moments stay exactly zero */
+#pragma omp parallel for simd schedule(static)
+            for (long j = 0; j < n; j++) {
+                const int keep = mk[j] != 0.0f;
+                float gj = g[j] * gs;
+                float mj = b1 * mo[j] + (1.0f - b1) * gj, vj = b2 * vo[j] + (1.0f - b2) * gj * gj;
+                float wj = w[j] * decay - step_size * mj / (sqrtf(vj) / bc2_sqrt + eps);
+                mo[j] = keep ? mj : 0.0f;
+                vo[j] = keep ? vj : 0.0f;
+                w[j] = keep ? wj : 0.0f;
+            }
         }
     }
     return 0;
 }
 
-float pb_model_clip_grad_norm(pb_model *m, float max_norm) {
+float pb_model_grad_norm(const pb_model *m) {
     /* Per-thread partial sums over fixed static slices, combined in thread
      * order: the norm is bitwise reproducible for a fixed thread count
      * (an OpenMP reduction clause combines in arrival order). */
@@ -76,19 +90,28 @@ float pb_model_clip_grad_norm(pb_model *m, float max_norm) {
         if (t < nt) {
             size_t j0 = n * (size_t)t / (size_t)nt, j1 = n * (size_t)(t + 1) / (size_t)nt;
             double s = 0.0;
+#pragma omp simd reduction(+ : s)
             for (size_t j = j0; j < j1; j++) s += (double)g[j] * g[j];
             part[t] = s;
         }
     }
     double total = 0.0;
     for (int t = 0; t < used; t++) total += part[t];
-    const double norm = sqrt(total);
-    const double coef = max_norm / (norm + 1e-6);
-    if (coef < 1.0) {
-        const float cf = (float)coef;
-        float *gw = m->grads_mem;
-#pragma omp parallel for schedule(static)
-        for (size_t j = 0; j < n; j++) gw[j] *= cf;
+    return (float)sqrt(total);
+}
+
+float pb_clip_coef(float norm, float max_norm) {
+    double coef = (double)max_norm / ((double)norm + 1e-6);
+    return coef < 1.0 ? (float)coef : 1.0f;
+}
+
+float pb_model_clip_grad_norm(pb_model *m, float max_norm) {
+    const float norm = pb_model_grad_norm(m), cf = pb_clip_coef(norm, max_norm);
+    if (cf < 1.0f) {
+        float *g = m->grads_mem;
+        const long n = (long)m->n_floats;
+#pragma omp parallel for simd schedule(static)
+        for (long j = 0; j < n; j++) g[j] *= cf;
     }
-    return (float)norm;
+    return norm;
 }

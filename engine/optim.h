@@ -25,6 +25,14 @@ void pb_adamw_free(pb_adamw *opt);
 /* One step over every parameter. Masked entries (pb_model_mask) keep
  * weight and both moments exactly zero. */
 int pb_adamw_step(pb_adamw *opt, pb_model *m, const pb_adamw_hparams *h);
+/* The same step on gradients multiplied by grad_scale on the fly: clipping
+ * fused into the update (grad_scale = pb_clip_coef(pb_model_grad_norm(m), max)),
+ * saving a pass over the gradients. */
+int pb_adamw_step_scaled(pb_adamw *opt, pb_model *m, const pb_adamw_hparams *h, float grad_scale);
+/* Global L2 norm of the gradients (deterministic for a fixed thread count). */
+float pb_model_grad_norm(const pb_model *m);
+/* torch's clip coefficient: min(1, max_norm / (norm + 1e-6)). */
+float pb_clip_coef(float norm, float max_norm);
 /* Scale gradients so their global L2 norm is at most max_norm (coef
  * max_norm / (norm + 1e-6) when below 1). Returns the norm before clipping. */
 float pb_model_clip_grad_norm(pb_model *m, float max_norm);

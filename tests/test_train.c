@@ -172,6 +172,32 @@ static void test_clip(void **state) {
     pb_model_free(&m);
 }
 
+/* Clipping fused into the AdamW step equals clip-then-step bitwise. */
+static void test_fused_clip(void **state) {
+    (void)state;
+    pb_config cfg;
+    tiny_config(&cfg);
+    pb_model a, b;
+    pb_adamw oa, ob;
+    pb_adamw_hparams h;
+    pb_adamw_hparams_default(&h);
+    assert_int_equal(pb_model_init(&a, &cfg, PB_HEAD_CLS, N, S), 0);
+    assert_int_equal(pb_model_init(&b, &cfg, PB_HEAD_CLS, N, S), 0);
+    pb_model_init_weights(&a, 9);
+    pb_model_init_weights(&b, 9);
+    assert_int_equal(pb_adamw_init(&oa, &a), 0);
+    assert_int_equal(pb_adamw_init(&ob, &b), 0);
+    for (int s = 0; s < 3; s++) {
+        for (size_t j = 0; j < a.n_floats; j++) a.grads_mem[j] = b.grads_mem[j] = pb_rng_normal(50 + (uint64_t)s, j);
+        pb_model_clip_grad_norm(&a, 1.0f);
+        assert_int_equal(pb_adamw_step(&oa, &a, &h), 0);
+        assert_int_equal(pb_adamw_step_scaled(&ob, &b, &h, pb_clip_coef(pb_model_grad_norm(&b), 1.0f)), 0);
+    }
+    assert_memory_equal(a.params_mem, b.params_mem, a.n_floats * sizeof(float));
+    pb_adamw_free(&oa); pb_adamw_free(&ob);
+    pb_model_free(&a); pb_model_free(&b);
+}
+
 static void test_memory_plan(void **state) {
     (void)state;
     pb_config cfg;
@@ -230,7 +256,7 @@ static void test_bad_batch(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_determinism), cmocka_unit_test(test_dropout_key_matters),
-        cmocka_unit_test(test_masks_stay_zero), cmocka_unit_test(test_clip),
+        cmocka_unit_test(test_masks_stay_zero), cmocka_unit_test(test_clip), cmocka_unit_test(test_fused_clip),
         cmocka_unit_test(test_memory_plan), cmocka_unit_test(test_bad_batch),
     };
     return cmocka_run_group_tests_name("train", tests, NULL, NULL);

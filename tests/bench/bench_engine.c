@@ -95,8 +95,7 @@ static int run_shape(const shape *sh, int steps) {
         pb_model_forward(&m, &b, 1, (uint64_t)s);
         pb_loss_task(&m, &b, &loss);
         pb_model_backward(&m);
-        pb_model_clip_grad_norm(&m, 1.0f);
-        pb_adamw_step(&opt, &m, &hp);
+        pb_adamw_step_scaled(&opt, &m, &hp, pb_clip_coef(pb_model_grad_norm(&m), 1.0f));
         double t1 = omp_get_wtime();
         pb_model_forward(&m, &b, 0, 0);
         double t2 = omp_get_wtime();
