@@ -49,7 +49,7 @@ static inline pb_cmp_result pb_test_compare(const float *got, const float *want,
 
 /* Track the worst absolute error across a test binary, printed at the end. */
 static double pb_test_worst_abs_seen = 0.0;
-static char pb_test_worst_label[256] = "";
+static char pb_test_worst_label[1024] = "";
 static inline void pb_test_track_worst(const char *label, double worst) {
     if (worst > pb_test_worst_abs_seen) {
         pb_test_worst_abs_seen = worst;
