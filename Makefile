@@ -63,7 +63,7 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(CLI): $(BUILD)/harness/main.o $(LIB)
-	@mkdir -p bin
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) | deps
@@ -73,12 +73,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) | deps
 # Tests run from the repository root; each binary is a cmocka group and a
 # mismatch fails the process. The summary line closes the run.
 test: deps $(CLI) $(TESTS)
-	@pass=0; fail=0; failed=""; for t in $(TESTS); do \
-	  echo "== $$t"; \
-	  if OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
-	done; \
-	echo; [ -z "$$failed" ] || echo "failed:$$failed"; \
-	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} tests/run_tests.sh $(TESTS)
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \

@@ -26,10 +26,16 @@ typedef struct {
 void pb_config_default(pb_config *cfg);
 /* Check every field; errors name the field and what was expected. */
 int pb_config_validate(const pb_config *cfg);
-/* Parse config.json text. `source` names the file in error messages. */
+/* Parse config.json text. `source` names the file in error messages (syntax
+ * errors as source:line:column). model_type "bert" or "roberta" is required;
+ * absent keys take Hugging Face's class defaults (RoBERTa: vocab 50265, pad 1);
+ * num_labels is the key or the size of id2label (both present must agree);
+ * hidden_act other than "gelu" and position_embedding_type other than
+ * "absolute" are rejected; unknown keys are ignored. The result is validated. */
 int pb_config_parse_json(pb_config *cfg, const char *json_text, const char *source);
 int pb_config_load_json(pb_config *cfg, const char *path);
-/* Serialize to config.json text (Hugging Face keys). Caller frees with free(). */
+/* Serialize to config.json text (Hugging Face keys; floats in the shortest
+ * form that parses back to the same float). Caller frees with free(). */
 int pb_config_to_json(const pb_config *cfg, char **out_text);
 
 #endif

@@ -25,11 +25,21 @@ typedef struct {
 
 /* B.h5: int32 input_ids, attention_mask, optional token_type_ids ([n, seq] or
  * [n, choices, seq] for mc); labels int32 (float32 for reg), or [n, seq] for
- * mlm; start_positions / end_positions for span. */
+ * mlm; start_positions / end_positions for span. Every shape is checked
+ * against input_ids; ids and token types must be >= 0, the mask 0/1 with at
+ * least one 1 per row, mc labels in [0, choices), mlm labels >= 0 or -100.
+ * Upper bounds that need the model (vocab, type vocab, num_labels, max
+ * positions) are the caller's to check. */
 int pb_io_read_batch(pb_io_batch *out, const char *path, pb_head_kind head);
 void pb_io_batch_free(pb_io_batch *b);
 
-/* G.h5: float32 `logits` (shape per head), scalar `loss`, grad/<name> each. */
+/* Read the float dataset `name` (a path inside the file, e.g. "teacher_logits")
+ * of exactly `ndim` dims `shape` (ndim 0: scalar) into out, converting from
+ * float64 if stored so; non-finite values are rejected. */
+int pb_io_read_tensor(const char *path, const char *name, int ndim, const int *shape, float *out);
+
+/* G.h5: float32 `logits` (shape per head, from the last forward), scalar
+ * `loss`, grad/<name> for every parameter, root attribute `head`; atomic. */
 int pb_io_write_grads(const pb_model *m, float loss, const char *path);
 
 #endif

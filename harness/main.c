@@ -1,0 +1,288 @@
+/* bin/prunebench: the command line. The only place that prints and exits.
+ * Exit status: 0 ok, 1 bad input (files, values), 2 usage errors. */
+#include <limits.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "config.h"
+#include "io.h"
+#include "loss.h"
+#include "model.h"
+#include "pb_error.h"
+
+#define PB_CLI_VERSION "0.1.0"
+
+enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+
+static const char *const usage_text =
+    "usage: prunebench <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  grad      one forward and backward pass; write logits, loss and every gradient\n"
+    "  help      show this help (also --help, -h)\n"
+    "  --version print the version\n"
+    "\n"
+    "prunebench grad --model M.h5 --batch B.h5 --out G.h5 --head cls|reg|span|mc|mlm\n"
+    "                [--threads T]\n"
+    "                [--kd-teacher T.h5 --kd-temperature X --kd-hardness H]\n"
+    "  --model M.h5        checkpoint: one float32 dataset per parameter (Hugging Face\n"
+    "                      names and layouts), root attribute `config` = config.json text\n"
+    "  --batch B.h5        int32 input_ids, attention_mask, optional token_type_ids\n"
+    "                      ([n, seq]; [n, choices, seq] for mc) and the head's labels\n"
+    "  --out G.h5          written atomically: float32 `logits`, scalar `loss`, grad/<name>\n"
+    "  --head H            cls, reg, span, mc or mlm\n"
+    "  --threads T         OpenMP and OpenBLAS threads (default: OMP_NUM_THREADS)\n"
+    "  --kd-teacher T.h5   distil from its float32 `teacher_logits` (the logits' shape);\n"
+    "                      needs --kd-temperature (> 0) and --kd-hardness (in [0, 1])\n"
+    "Evaluation mode: no dropout.\n";
+
+static int usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "prunebench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nrun 'prunebench help' for usage\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int fail(void) {
+    fprintf(stderr, "prunebench: %s\n", pb_error_msg());
+    return EXIT_BAD_INPUT;
+}
+
+static int parse_int(const char *s, int *out) {
+    char *end;
+    long v;
+    if (!s || !*s) return -1;
+    v = strtol(s, &end, 10);
+    if (*end || v < INT_MIN || v > INT_MAX) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_float(const char *s, float *out) {
+    char *end;
+    if (!s || !*s) return -1;
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v)) return -1;
+    *out = (float)v;
+    return 0;
+}
+
+typedef struct {
+    const char *model, *batch, *out, *head, *teacher, *threads, *kd_t, *kd_h;
+} grad_args;
+
+/* Options as "--name value" or "--name=value". Returns 0, or an exit status. */
+static int parse_grad_args(int argc, char **argv, grad_args *a, int *want_help) {
+    static const struct {
+        const char *name;
+        size_t off;
+    } opts[] = {
+        {"--model", offsetof(grad_args, model)},          {"--batch", offsetof(grad_args, batch)},
+        {"--out", offsetof(grad_args, out)},              {"--head", offsetof(grad_args, head)},
+        {"--threads", offsetof(grad_args, threads)},      {"--kd-teacher", offsetof(grad_args, teacher)},
+        {"--kd-temperature", offsetof(grad_args, kd_t)}, {"--kd-hardness", offsetof(grad_args, kd_h)},
+    };
+    memset(a, 0, sizeof *a);
+    *want_help = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            *want_help = 1;
+            return 0;
+        }
+        size_t k, nopts = sizeof opts / sizeof opts[0];
+        const char *value = NULL;
+        for (k = 0; k < nopts; k++) {
+            size_t len = strlen(opts[k].name);
+            if (strncmp(arg, opts[k].name, len) != 0) continue;
+            if (arg[len] == '=') {
+                value = arg + len + 1;
+                break;
+            }
+            if (arg[len] == '\0') {
+                if (i + 1 >= argc) return usage_error("grad: option %s needs a value", opts[k].name);
+                value = argv[++i];
+                break;
+            }
+        }
+        if (k == nopts) return usage_error("grad: unknown argument '%s'", arg);
+        const char **slot = (const char **)(void *)((char *)a + opts[k].off);
+        if (*slot) return usage_error("grad: option %s given twice", opts[k].name);
+        *slot = value;
+    }
+    return 0;
+}
+
+/* Values the batch reader cannot check without the model. */
+static int check_batch_against_config(const pb_io_batch *ib, const pb_config *c, pb_head_kind head,
+                                      const char *batch_path, const char *model_path) {
+    const pb_batch *b = &ib->b;
+    const size_t rows = (size_t)b->n * (size_t)b->choices, N = rows * (size_t)b->seq;
+    for (size_t i = 0; i < N; i++) {
+        if (b->input_ids[i] >= c->vocab_size)
+            return PB_ERR(PB_ERANGE,
+                          "%s: input_ids value %d at row %zu, position %zu is outside the vocabulary [0, %d) of %s",
+                          batch_path, b->input_ids[i], i / (size_t)b->seq, i % (size_t)b->seq, c->vocab_size,
+                          model_path);
+        if (b->token_type_ids && b->token_type_ids[i] >= c->type_vocab_size)
+            return PB_ERR(PB_ERANGE,
+                          "%s: token_type_ids value %d at row %zu, position %zu is outside [0, type_vocab_size = %d) "
+                          "of %s",
+                          batch_path, b->token_type_ids[i], i / (size_t)b->seq, i % (size_t)b->seq,
+                          c->type_vocab_size, model_path);
+    }
+    if (c->model_type == PB_MODEL_ROBERTA) {
+        if ((long)b->seq + c->pad_token_id + 1 > c->max_position_embeddings)
+            return PB_ERR(PB_ERANGE,
+                          "%s: sequence length %d is too long for RoBERTa %s: positions run to seq + pad_token_id + 1 "
+                          "= %ld, expected at most max_position_embeddings = %d",
+                          batch_path, b->seq, model_path, (long)b->seq + c->pad_token_id + 1,
+                          c->max_position_embeddings);
+    } else if (b->seq > c->max_position_embeddings) {
+        return PB_ERR(PB_ERANGE, "%s: sequence length %d exceeds max_position_embeddings = %d of %s", batch_path,
+                      b->seq, c->max_position_embeddings, model_path);
+    }
+    if (head == PB_HEAD_CLS)
+        for (int i = 0; i < b->n; i++)
+            if (b->labels[i] >= c->num_labels)
+                return PB_ERR(PB_ERANGE, "%s: labels[%d] = %d is outside [0, num_labels = %d) of %s", batch_path, i,
+                              b->labels[i], c->num_labels, model_path);
+    if (head == PB_HEAD_MLM)
+        for (size_t i = 0; i < N; i++)
+            if (b->labels[i] >= c->vocab_size)
+                return PB_ERR(PB_ERANGE,
+                              "%s: labels value %d at row %zu, position %zu is outside the vocabulary [0, %d) of %s",
+                              batch_path, b->labels[i], i / (size_t)b->seq, i % (size_t)b->seq, c->vocab_size,
+                              model_path);
+    return 0;
+}
+
+static void set_threads(int t) {
+    omp_set_num_threads(t);
+#if defined(OPENBLAS_VERSION)
+    openblas_set_num_threads(t);
+#endif
+}
+
+static int cmd_grad(int argc, char **argv) {
+    grad_args a;
+    int help;
+    int st = parse_grad_args(argc, argv, &a, &help);
+    if (st) return st;
+    if (help) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!a.model) return usage_error("grad: missing %s", "--model M.h5");
+    if (!a.batch) return usage_error("grad: missing %s", "--batch B.h5");
+    if (!a.out) return usage_error("grad: missing %s", "--out G.h5");
+    if (!a.head) return usage_error("grad: missing %s", "--head cls|reg|span|mc|mlm");
+    pb_head_kind head;
+    if (pb_head_from_name(a.head, &head) < 0)
+        return usage_error("grad: --head '%s': expected one of cls, reg, span, mc, mlm", a.head);
+    if (a.threads) {
+        int t;
+        if (parse_int(a.threads, &t) < 0 || t < 1)
+            return usage_error("grad: --threads '%s': expected a positive integer", a.threads);
+        set_threads(t);
+    }
+    pb_kd_params kd = {0.0f, 1.0f};
+    if (a.teacher) {
+        if (!a.kd_t) return usage_error("grad: --kd-teacher needs %s", "--kd-temperature X (> 0)");
+        if (!a.kd_h) return usage_error("grad: --kd-teacher needs %s", "--kd-hardness H (in [0, 1])");
+        if (parse_float(a.kd_t, &kd.temperature) < 0 || !(kd.temperature > 0.0f))
+            return usage_error("grad: --kd-temperature '%s': expected a number > 0", a.kd_t);
+        if (parse_float(a.kd_h, &kd.hardness) < 0 || !(kd.hardness >= 0.0f && kd.hardness <= 1.0f))
+            return usage_error("grad: --kd-hardness '%s': expected a number in [0, 1]", a.kd_h);
+    } else if (a.kd_t || a.kd_h) {
+        return usage_error("grad: %s needs --kd-teacher T.h5", a.kd_t ? "--kd-temperature" : "--kd-hardness");
+    }
+
+    pb_config cfg;
+    if (pb_io_read_checkpoint_config(a.model, &cfg) < 0) return fail();
+    pb_io_batch ib;
+    if (pb_io_read_batch(&ib, a.batch, head) < 0) return fail();
+    if (check_batch_against_config(&ib, &cfg, head, a.batch, a.model) < 0) {
+        pb_io_batch_free(&ib);
+        return fail();
+    }
+    const pb_batch *b = &ib.b;
+    pb_model m;
+    int rc = pb_model_init(&m, &cfg, head, b->n * b->choices, b->seq);
+    if (rc < 0) {
+        pb_io_batch_free(&ib);
+        return fail();
+    }
+    float *teacher = NULL;
+    int n_extra = 0;
+    float loss = 0.0f;
+    rc = pb_io_load_checkpoint(&m, a.model, 0, NULL, &n_extra);
+    if (rc == 0 && n_extra > 0)
+        fprintf(stderr,
+                "prunebench: warning: %s has %d dataset%s that %s not parameters of a %s model with the %s head "
+                "(ignored)\n",
+                a.model, n_extra, n_extra == 1 ? "" : "s", n_extra == 1 ? "is" : "are",
+                cfg.model_type == PB_MODEL_ROBERTA ? "roberta" : "bert", pb_head_name(head));
+    if (rc == 0) {
+        pb_model_zero_grad(&m);
+        rc = pb_model_forward(&m, b, 0, 0);
+    }
+    if (rc == 0 && a.teacher) {
+        /* teacher logits have the student's logits shape */
+        int shape[3], nd;
+        switch (head) {
+        case PB_HEAD_CLS: nd = 2; shape[0] = m.n; shape[1] = cfg.num_labels; break;
+        case PB_HEAD_REG: nd = 2; shape[0] = m.n; shape[1] = 1; break;
+        case PB_HEAD_SPAN: nd = 3; shape[0] = m.n; shape[1] = m.seq; shape[2] = 2; break;
+        case PB_HEAD_MC: nd = 2; shape[0] = m.n; shape[1] = m.choices; break;
+        default: nd = 3; shape[0] = m.n; shape[1] = m.seq; shape[2] = cfg.vocab_size; break;
+        }
+        teacher = malloc(m.n_logits * sizeof(float));
+        if (!teacher) rc = PB_ERR(PB_ENOMEM, "teacher logits (%zu floats)", m.n_logits);
+        else rc = pb_io_read_tensor(a.teacher, "teacher_logits", nd, shape, teacher);
+    }
+    if (rc == 0) rc = a.teacher ? pb_loss_kd(&m, b, teacher, &kd, &loss) : pb_loss_task(&m, b, &loss);
+    if (rc == 0) rc = pb_model_backward(&m);
+    if (rc == 0) rc = pb_io_write_grads(&m, loss, a.out);
+    if (rc == 0)
+        printf("grad: %s %s, n=%d choices=%d seq=%d, loss %.9g -> %s\n",
+               cfg.model_type == PB_MODEL_ROBERTA ? "roberta" : "bert", pb_head_name(head), b->n, b->choices, b->seq,
+               (double)loss, a.out);
+    free(teacher);
+    pb_model_free(&m);
+    pb_io_batch_free(&ib);
+    return rc < 0 ? fail() : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("prunebench %s\n", PB_CLI_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "grad") == 0) return cmd_grad(argc - 2, argv + 2);
+    return usage_error("unknown command '%s'", cmd);
+}

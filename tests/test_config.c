@@ -1,0 +1,363 @@
+/* config.json parsing, defaults, validation (one test per error, each
+ * checking that the message names the field) and round trips. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "pb_error.h"
+#include "testutil.h"
+
+/* The message of the last error must contain `needle`. */
+#define ASSERT_MSG_HAS(needle)                                                                    \
+    do {                                                                                          \
+        if (!strstr(pb_error_msg(), (needle)))                                                    \
+            print_error("message '%s' does not contain '%s'\n", pb_error_msg(), (needle));        \
+        assert_non_null(strstr(pb_error_msg(), (needle)));                                        \
+    } while (0)
+
+static const char *bert_json =
+    "{\n"
+    "  \"architectures\": [\"BertForSequenceClassification\"],\n"
+    "  \"model_type\": \"bert\",\n"
+    "  \"vocab_size\": 40,\n"
+    "  \"hidden_size\": 16,\n"
+    "  \"num_hidden_layers\": 2,\n"
+    "  \"num_attention_heads\": 2,\n"
+    "  \"intermediate_size\": 32,\n"
+    "  \"hidden_act\": \"gelu\",\n"
+    "  \"max_position_embeddings\": 20,\n"
+    "  \"type_vocab_size\": 2,\n"
+    "  \"layer_norm_eps\": 1e-12,\n"
+    "  \"hidden_dropout_prob\": 0.1,\n"
+    "  \"attention_probs_dropout_prob\": 0,\n"
+    "  \"initializer_range\": 0.02,\n"
+    "  \"pad_token_id\": 0,\n"
+    "  \"num_labels\": 3,\n"
+    "  \"transformers_version\": \"4.30.0\"\n"
+    "}\n";
+
+/* bert_json with one key's value replaced (the key must be in bert_json) or, when
+ * absent there, added at the front. */
+static char *with_key(const char *key, const char *value) {
+    static _Thread_local char buf[4096];
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *at = strstr(bert_json, pat);
+    if (!at) {
+        snprintf(buf, sizeof buf, "{\"%s\": %s,%s", key, value, bert_json + 1);
+        return buf;
+    }
+    const char *v = at + strlen(pat);
+    const char *end = v;
+    while (*end != ',' && *end != '\n') end++;
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(v - bert_json), bert_json, value, end);
+    return buf;
+}
+
+/* Parse must fail with `code`, and the message must name `field`. */
+static void expect_error(const char *json, int code, const char *field) {
+    pb_config c;
+    pb_error_clear();
+    int rc = pb_config_parse_json(&c, json, "test.json");
+    if (rc != code) print_error("expected %s, got %d: %s\n", pb_error_name(code), rc, pb_error_msg());
+    assert_int_equal(rc, code);
+    ASSERT_MSG_HAS(field);
+    ASSERT_MSG_HAS("test.json");
+}
+
+static void test_parse_bert(void **state) {
+    (void)state;
+    pb_config c;
+    assert_int_equal(pb_config_parse_json(&c, bert_json, "bert.json"), 0);
+    assert_int_equal(c.model_type, PB_MODEL_BERT);
+    assert_int_equal(c.vocab_size, 40);
+    assert_int_equal(c.hidden_size, 16);
+    assert_int_equal(c.num_hidden_layers, 2);
+    assert_int_equal(c.num_attention_heads, 2);
+    assert_int_equal(c.intermediate_size, 32);
+    assert_int_equal(c.max_position_embeddings, 20);
+    assert_int_equal(c.type_vocab_size, 2);
+    assert_true(c.layer_norm_eps == 1e-12f);
+    assert_true(c.hidden_dropout_prob == 0.1f);
+    assert_true(c.attention_probs_dropout_prob == 0.0f);
+    assert_int_equal(c.pad_token_id, 0);
+    assert_int_equal(c.num_labels, 3);
+}
+
+static void test_parse_roberta(void **state) {
+    (void)state;
+    const char *j = "{\"model_type\": \"roberta\", \"vocab_size\": 50265, \"hidden_size\": 1024,"
+                    " \"num_hidden_layers\": 24, \"num_attention_heads\": 16, \"intermediate_size\": 4096,"
+                    " \"max_position_embeddings\": 514, \"type_vocab_size\": 1, \"layer_norm_eps\": 1e-05,"
+                    " \"pad_token_id\": 1, \"bos_token_id\": 0, \"eos_token_id\": 2}";
+    pb_config c;
+    assert_int_equal(pb_config_parse_json(&c, j, "roberta-large/config.json"), 0);
+    assert_int_equal(c.model_type, PB_MODEL_ROBERTA);
+    assert_int_equal(c.hidden_size, 1024);
+    assert_int_equal(c.num_hidden_layers, 24);
+    assert_int_equal(c.max_position_embeddings, 514);
+    assert_int_equal(c.type_vocab_size, 1);
+    assert_int_equal(c.pad_token_id, 1);
+    assert_true(c.layer_norm_eps == 1e-5f);
+    assert_int_equal(c.num_labels, 2); /* default */
+    /* RoBERTa class defaults where keys are absent (Hugging Face RobertaConfig) */
+    assert_int_equal(pb_config_parse_json(&c, "{\"model_type\": \"roberta\"}", "r.json"), 0);
+    assert_int_equal(c.vocab_size, 50265);
+    assert_int_equal(c.pad_token_id, 1);
+    assert_int_equal(c.max_position_embeddings, 512);
+}
+
+static void test_id2label(void **state) {
+    (void)state;
+    pb_config c;
+    const char *j = "{\"model_type\": \"bert\", \"id2label\": {\"0\": \"entailment\", \"1\": \"neutral\","
+                    " \"2\": \"contradiction\"}, \"label2id\": {\"entailment\": 0, \"neutral\": 1, \"contradiction\": 2}}";
+    assert_int_equal(pb_config_parse_json(&c, j, "mnli.json"), 0);
+    assert_int_equal(c.num_labels, 3);
+    /* agreeing num_labels is fine */
+    const char *j2 = "{\"model_type\": \"bert\", \"num_labels\": 1, \"id2label\": {\"0\": \"LABEL_0\"}}";
+    assert_int_equal(pb_config_parse_json(&c, j2, "stsb.json"), 0);
+    assert_int_equal(c.num_labels, 1);
+    /* disagreeing is an error naming both */
+    expect_error("{\"model_type\": \"bert\", \"num_labels\": 3, \"id2label\": {\"0\": \"a\", \"1\": \"b\"}}", PB_EINVAL,
+                 "id2label");
+    ASSERT_MSG_HAS("num_labels");
+    expect_error("{\"model_type\": \"bert\", \"id2label\": [\"a\", \"b\"]}", PB_EFORMAT, "id2label");
+    expect_error("{\"model_type\": \"bert\", \"id2label\": {}}", PB_EINVAL, "num_labels");
+}
+
+static void test_defaults(void **state) {
+    (void)state;
+    pb_config c;
+    pb_config_default(&c);
+    assert_int_equal(c.model_type, PB_MODEL_BERT);
+    assert_int_equal(c.vocab_size, 30522);
+    assert_int_equal(c.hidden_size, 768);
+    assert_int_equal(c.num_hidden_layers, 12);
+    assert_int_equal(c.num_attention_heads, 12);
+    assert_int_equal(c.intermediate_size, 3072);
+    assert_int_equal(c.max_position_embeddings, 512);
+    assert_int_equal(c.type_vocab_size, 2);
+    assert_true(c.layer_norm_eps == 1e-12f);
+    assert_true(c.hidden_dropout_prob == 0.1f);
+    assert_true(c.attention_probs_dropout_prob == 0.1f);
+    assert_int_equal(c.pad_token_id, 0);
+    assert_int_equal(c.num_labels, 2);
+    assert_int_equal(pb_config_validate(&c), 0);
+    /* a config with only model_type gets the same values */
+    pb_config p;
+    assert_int_equal(pb_config_parse_json(&p, "{\"model_type\": \"bert\"}", "min.json"), 0);
+    assert_memory_equal(&c, &p, sizeof c);
+}
+
+static void test_round_trip(void **state) {
+    (void)state;
+    pb_config c, back;
+    pb_config_default(&c);
+    const float eps[] = {1e-12f, 1e-5f, 1e-6f, 0.123456789f, 3.4e38f, 1.17549435e-38f};
+    const float drop[] = {0.0f, 0.1f, 0.3333333f, 0.99999994f, 1e-10f, 0.5f};
+    for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+        c.model_type = i % 2 ? PB_MODEL_ROBERTA : PB_MODEL_BERT;
+        c.pad_token_id = (int)i;
+        c.layer_norm_eps = eps[i];
+        c.hidden_dropout_prob = drop[i];
+        c.attention_probs_dropout_prob = drop[(i + 1) % 6];
+        c.num_labels = 1 + (int)i;
+        char *text = NULL;
+        assert_int_equal(pb_config_to_json(&c, &text), 0);
+        assert_non_null(strstr(text, "\"hidden_act\": \"gelu\""));
+        assert_null(strstr(text, "architectures"));
+        assert_int_equal(pb_config_parse_json(&back, text, "round-trip"), 0);
+        if (memcmp(&c, &back, sizeof c) != 0) print_error("round trip changed the config:\n%s", text);
+        assert_memory_equal(&c, &back, sizeof c);
+        free(text);
+    }
+    /* short, readable floats */
+    pb_config_default(&c);
+    char *text = NULL;
+    assert_int_equal(pb_config_to_json(&c, &text), 0);
+    assert_non_null(strstr(text, "\"layer_norm_eps\": 1e-12,"));
+    assert_non_null(strstr(text, "\"hidden_dropout_prob\": 0.1,"));
+    free(text);
+    /* invalid configs are not serialized */
+    c.hidden_size = 0;
+    text = (char *)1;
+    assert_int_equal(pb_config_to_json(&c, &text), PB_EINVAL);
+    assert_null(text);
+}
+
+static void test_load_file(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/pb_test_config_%ld.json", (long)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(bert_json, f);
+    fclose(f);
+    pb_config a, b;
+    assert_int_equal(pb_config_load_json(&a, path), 0);
+    assert_int_equal(pb_config_parse_json(&b, bert_json, "x"), 0);
+    assert_memory_equal(&a, &b, sizeof a);
+    /* errors name the file */
+    f = fopen(path, "w");
+    fputs("{\"model_type\": \"bert\",\n \"hidden_size\": \"big\"}", f);
+    fclose(f);
+    assert_int_equal(pb_config_load_json(&a, path), PB_EFORMAT);
+    ASSERT_MSG_HAS(path);
+    ASSERT_MSG_HAS("hidden_size");
+    remove(path);
+    assert_int_equal(pb_config_load_json(&a, path), PB_EIO);
+    ASSERT_MSG_HAS(path);
+}
+
+/* ---- validation errors, one each ---------------------------------------- */
+
+static void test_err_heads_divide(void **state) {
+    (void)state;
+    expect_error(with_key("num_attention_heads", "3"), PB_EINVAL, "num_attention_heads");
+    ASSERT_MSG_HAS("hidden_size");
+}
+
+static void test_err_zero_size(void **state) {
+    (void)state;
+    expect_error(with_key("intermediate_size", "0"), PB_EINVAL, "intermediate_size");
+    expect_error(with_key("vocab_size", "0"), PB_EINVAL, "vocab_size");
+    expect_error(with_key("type_vocab_size", "0"), PB_EINVAL, "type_vocab_size");
+    expect_error(with_key("num_labels", "0"), PB_EINVAL, "num_labels");
+}
+
+static void test_err_negative_size(void **state) {
+    (void)state;
+    expect_error(with_key("num_hidden_layers", "-1"), PB_EINVAL, "num_hidden_layers");
+    expect_error(with_key("max_position_embeddings", "-512"), PB_EINVAL, "max_position_embeddings");
+    expect_error(with_key("hidden_size", "-16"), PB_EINVAL, "hidden_size");
+}
+
+static void test_err_overflow(void **state) {
+    (void)state;
+    /* 2e9 x 16 word-embedding elements */
+    expect_error(with_key("vocab_size", "2000000000"), PB_ERANGE, "vocab_size");
+    /* many layers are fine while every product fits */
+    char j[4096];
+    snprintf(j, sizeof j, "%s", with_key("num_hidden_layers", "100000"));
+    pb_config c;
+    assert_int_equal(pb_config_parse_json(&c, j, "test.json"), 0); /* 100000 x 16 x 32 fits */
+    expect_error("{\"model_type\": \"bert\", \"num_hidden_layers\": 1000, \"hidden_size\": 4096,"
+                 " \"num_attention_heads\": 16, \"intermediate_size\": 16384}",
+                 PB_ERANGE, "num_hidden_layers * hidden_size * intermediate_size");
+    expect_error(with_key("max_position_embeddings", "1000000000"), PB_ERANGE, "max_position_embeddings");
+    /* does not fit in an int at all */
+    expect_error(with_key("hidden_size", "3000000000"), PB_ERANGE, "hidden_size");
+    expect_error(with_key("hidden_size", "99999999999999999999"), PB_EFORMAT, "test.json:5:");
+    /* direct validation */
+    pb_config_default(&c);
+    c.vocab_size = INT_MAX;
+    assert_int_equal(pb_config_validate(&c), PB_ERANGE);
+    ASSERT_MSG_HAS("vocab_size");
+}
+
+static void test_err_dropout(void **state) {
+    (void)state;
+    expect_error(with_key("hidden_dropout_prob", "1.0"), PB_EINVAL, "hidden_dropout_prob");
+    expect_error(with_key("attention_probs_dropout_prob", "-0.1"), PB_EINVAL, "attention_probs_dropout_prob");
+    expect_error(with_key("hidden_dropout_prob", "1e400"), PB_EFORMAT, "test.json:13:"); /* jansson: real overflow */
+}
+
+static void test_err_eps(void **state) {
+    (void)state;
+    expect_error(with_key("layer_norm_eps", "0"), PB_EINVAL, "layer_norm_eps");
+    expect_error(with_key("layer_norm_eps", "-1e-5"), PB_EINVAL, "layer_norm_eps");
+    expect_error(with_key("layer_norm_eps", "1e-300"), PB_EINVAL, "layer_norm_eps"); /* 0 in float */
+}
+
+static void test_err_pad(void **state) {
+    (void)state;
+    expect_error(with_key("pad_token_id", "40"), PB_ERANGE, "pad_token_id");
+    expect_error(with_key("pad_token_id", "-1"), PB_ERANGE, "pad_token_id");
+}
+
+static void test_err_roberta_positions(void **state) {
+    (void)state;
+    expect_error("{\"model_type\": \"roberta\", \"vocab_size\": 40, \"pad_token_id\": 1,"
+                 " \"max_position_embeddings\": 2}",
+                 PB_ERANGE, "max_position_embeddings");
+    pb_config c;
+    assert_int_equal(pb_config_parse_json(&c,
+                                          "{\"model_type\": \"roberta\", \"vocab_size\": 40, \"pad_token_id\": 1,"
+                                          " \"max_position_embeddings\": 3}",
+                                          "ok.json"),
+                     0);
+}
+
+static void test_err_model_type(void **state) {
+    (void)state;
+    expect_error(with_key("model_type", "\"gpt2\""), PB_EINVAL, "model_type");
+    ASSERT_MSG_HAS("gpt2");
+    expect_error(with_key("model_type", "1"), PB_EFORMAT, "model_type");
+    expect_error("{\"vocab_size\": 40}", PB_ENOTFOUND, "model_type");
+    pb_config c;
+    pb_config_default(&c);
+    c.model_type = (pb_model_type)7;
+    assert_int_equal(pb_config_validate(&c), PB_EINVAL);
+    ASSERT_MSG_HAS("model_type");
+}
+
+static void test_err_wrong_type(void **state) {
+    (void)state;
+    expect_error(with_key("hidden_size", "\"768\""), PB_EFORMAT, "hidden_size");
+    ASSERT_MSG_HAS("expected an integer");
+    expect_error(with_key("hidden_size", "16.0"), PB_EFORMAT, "hidden_size");
+    expect_error(with_key("num_labels", "null"), PB_EFORMAT, "num_labels");
+    expect_error(with_key("layer_norm_eps", "\"1e-12\""), PB_EFORMAT, "layer_norm_eps");
+    ASSERT_MSG_HAS("expected a number");
+    expect_error(with_key("hidden_dropout_prob", "true"), PB_EFORMAT, "hidden_dropout_prob");
+    expect_error(with_key("hidden_act", "3"), PB_EFORMAT, "hidden_act");
+    expect_error("[1, 2]", PB_EFORMAT, "expected a JSON object");
+}
+
+static void test_err_unsupported(void **state) {
+    (void)state;
+    expect_error(with_key("hidden_act", "\"gelu_new\""), PB_EINVAL, "hidden_act");
+    expect_error(with_key("position_embedding_type", "\"relative_key\""), PB_EINVAL, "position_embedding_type");
+}
+
+static void test_err_syntax(void **state) {
+    (void)state;
+    /* extra comma on line 3, column 22 (jansson counts columns from 1 at the offending character) */
+    const char *bad = "{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 768,,\n  \"x\": 1\n}\n";
+    expect_error(bad, PB_EFORMAT, "test.json:3:22:");
+    ASSERT_MSG_HAS("syntax error");
+    expect_error("{\"model_type\": \"bert\"", PB_EFORMAT, "test.json:1:");
+    expect_error("{\"model_type\": \"bert\",\n \"model_type\": \"bert\"}", PB_EFORMAT, "duplicate");
+    ASSERT_MSG_HAS("test.json:2:");
+    expect_error("", PB_EFORMAT, "test.json:");
+    pb_config c;
+    assert_int_equal(pb_config_parse_json(&c, NULL, "null.json"), PB_EINVAL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_bert),
+        cmocka_unit_test(test_parse_roberta),
+        cmocka_unit_test(test_id2label),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_err_heads_divide),
+        cmocka_unit_test(test_err_zero_size),
+        cmocka_unit_test(test_err_negative_size),
+        cmocka_unit_test(test_err_overflow),
+        cmocka_unit_test(test_err_dropout),
+        cmocka_unit_test(test_err_eps),
+        cmocka_unit_test(test_err_pad),
+        cmocka_unit_test(test_err_roberta_positions),
+        cmocka_unit_test(test_err_model_type),
+        cmocka_unit_test(test_err_wrong_type),
+        cmocka_unit_test(test_err_unsupported),
+        cmocka_unit_test(test_err_syntax),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
