@@ -20,9 +20,9 @@ SAN     ?=
 PC_CFLAGS = $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
 HDF5_HL   = $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(PC_LIBS))
-CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -fopenmp $(SAN) $(CFLAGS_WARN) \
+CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -fopenmp $(SAN) $(CFLAGS_WARN) \
            -Iengine -Itasks -Iharness -Iresults -Iplots $(PC_CFLAGS)
-LDLIBS  := $(HDF5_HL) -lm
+LDLIBS   = $(HDF5_HL) -lm
 LDFLAGS := -fopenmp $(SAN)
 CMOCKA  = $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
 

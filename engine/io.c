@@ -187,6 +187,18 @@ static int commit_temp(const char *tmp, const char *path) {
     return 0;
 }
 
+/* End a write to temp file `tmp` (file id `f`, HDF5 quiet since `q`) with status
+ * `rc`: close the file and end the quiet; on success move tmp over `path`, on
+ * failure remove tmp. Frees tmp; returns the final status. */
+static int finish_temp_file(hid_t f, char *tmp, const char *path, const h5_quiet *q, int rc) {
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0) rc = PB_ERR(PB_EIO, "cannot finish writing '%s'", tmp);
+    quiet_end(q);
+    if (rc == 0) rc = commit_temp(tmp, path);
+    if (rc < 0) remove(tmp);
+    free(tmp);
+    return rc;
+}
+
 /* File creation: links in creation order, no timestamps (byte-identical output). */
 static hid_t create_file(const char *tmp) {
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
@@ -386,6 +398,19 @@ int pb_io_load_checkpoint(pb_model *m, const char *path, int allow_missing, int 
     return rc;
 }
 
+/* One dataset per parameter of `m` under `loc`, named as the parameter, with its
+ * values at base + offset (base: params_mem or grads_mem). */
+static int write_param_set(hid_t loc, hid_t dcpl, const char *path, const pb_model *m, const float *base) {
+    for (int i = 0; i < m->n_params; i++) {
+        const pb_param *p = &m->params[i];
+        if (strchr(p->name, '/'))
+            return PB_ERR(PB_EINVAL, "parameter name '%s' contains '/', which HDF5 reads as a group", p->name);
+        int rc = write_floats(loc, dcpl, path, p->name, p->ndim, p->shape, base + p->offset);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
 int pb_io_save_checkpoint(const pb_model *m, const char *path) {
     if (!m || !m->params || !path) return PB_ERR(PB_EINVAL, "pb_io_save_checkpoint: model or path missing");
     char *json = NULL;
@@ -402,20 +427,9 @@ int pb_io_save_checkpoint(const pb_model *m, const char *path) {
     hid_t f = create_file(tmp);
     if (f < 0 || dcpl < 0) rc = PB_ERR(PB_EIO, "cannot create checkpoint file '%s'", tmp);
     if (rc == 0) rc = write_string_attr(f, path, "config", json);
-    for (int i = 0; rc == 0 && i < m->n_params; i++) {
-        const pb_param *p = &m->params[i];
-        if (strchr(p->name, '/')) {
-            rc = PB_ERR(PB_EINVAL, "parameter name '%s' contains '/', which HDF5 reads as a group", p->name);
-            break;
-        }
-        rc = write_floats(f, dcpl, path, p->name, p->ndim, p->shape, m->params_mem + p->offset);
-    }
+    if (rc == 0) rc = write_param_set(f, dcpl, path, m, m->params_mem);
     close_id(&dcpl, H5Pclose);
-    if (f >= 0 && H5Fclose(f) < 0 && rc == 0) rc = PB_ERR(PB_EIO, "cannot finish writing '%s'", tmp);
-    quiet_end(&q);
-    if (rc == 0) rc = commit_temp(tmp, path);
-    if (rc < 0) remove(tmp);
-    free(tmp);
+    rc = finish_temp_file(f, tmp, path, &q, rc);
     free(json);
     return rc;
 }
@@ -658,21 +672,9 @@ int pb_io_write_grads(const pb_model *m, float loss, const char *path) {
         g = gcpl >= 0 ? H5Gcreate2(f, "grad", H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
         if (g < 0) rc = PB_ERR(PB_EIO, "cannot create group 'grad' in '%s'", path);
     }
-    for (int i = 0; rc == 0 && i < m->n_params; i++) {
-        const pb_param *p = &m->params[i];
-        if (strchr(p->name, '/')) {
-            rc = PB_ERR(PB_EINVAL, "parameter name '%s' contains '/', which HDF5 reads as a group", p->name);
-            break;
-        }
-        rc = write_floats(g, dcpl, path, p->name, p->ndim, p->shape, m->grads_mem + p->offset);
-    }
+    if (rc == 0) rc = write_param_set(g, dcpl, path, m, m->grads_mem);
     close_id(&g, H5Gclose);
     close_id(&gcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);
-    if (f >= 0 && H5Fclose(f) < 0 && rc == 0) rc = PB_ERR(PB_EIO, "cannot finish writing '%s'", tmp);
-    quiet_end(&q);
-    if (rc == 0) rc = commit_temp(tmp, path);
-    if (rc < 0) remove(tmp);
-    free(tmp);
-    return rc;
+    return finish_temp_file(f, tmp, path, &q, rc);
 }

@@ -43,24 +43,15 @@ static int task_loss(pb_model *m, const pb_batch *b, float weight, double *loss)
     const int n = m->n, S = m->seq, R = m->rows;
     double total = 0.0;
     switch (m->head) {
-    case PB_HEAD_CLS: {
-        const int C = m->cfg.num_labels;
-        if (!b->labels) return PB_ERR(PB_EINVAL, "classification batch has no labels");
-        for (int i = 0; i < n; i++)
-            if (b->labels[i] < 0 || b->labels[i] >= C)
-                return PB_ERR(PB_ERANGE, "labels[%d] = %d outside [0, %d)", i, b->labels[i], C);
-        for (int i = 0; i < n; i++)
-            total += pb_ce_forward_backward(m->dlogits + (size_t)i * C, m->logits + (size_t)i * C, C, 1, b->labels[i],
-                                            weight / n);
-        *loss = total / n;
-        return 0;
-    }
+    case PB_HEAD_CLS:
     case PB_HEAD_MC: {
-        const int C = m->choices;
-        if (!b->labels) return PB_ERR(PB_EINVAL, "multiple-choice batch has no labels");
+        /* cross-entropy over logits [n, C]: C labels (cls) or choices (mc) */
+        const int mc = m->head == PB_HEAD_MC;
+        const int C = mc ? m->choices : m->cfg.num_labels;
+        if (!b->labels) return PB_ERR(PB_EINVAL, "%s batch has no labels", mc ? "multiple-choice" : "classification");
         for (int i = 0; i < n; i++)
             if (b->labels[i] < 0 || b->labels[i] >= C)
-                return PB_ERR(PB_ERANGE, "labels[%d] = %d outside [0, %d) choices", i, b->labels[i], C);
+                return PB_ERR(PB_ERANGE, "labels[%d] = %d outside [0, %d)%s", i, b->labels[i], C, mc ? " choices" : "");
         for (int i = 0; i < n; i++)
             total += pb_ce_forward_backward(m->dlogits + (size_t)i * C, m->logits + (size_t)i * C, C, 1, b->labels[i],
                                             weight / n);

@@ -7,14 +7,16 @@
 static _Thread_local char pb_error_buf[1024];
 
 int pb_error_set(int code, const char *file, int line, const char *fmt, ...) {
+    /* the message a user acts on first; the error kind and source location after it */
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
-    int n = snprintf(pb_error_buf, sizeof pb_error_buf, "%s [%s:%d]: ", pb_error_name(code), base, line);
-    if (n < 0 || (size_t)n >= sizeof pb_error_buf) n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pb_error_buf + n, sizeof pb_error_buf - (size_t)n, fmt, ap);
+    int n = vsnprintf(pb_error_buf, sizeof pb_error_buf, fmt, ap);
     va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n < sizeof pb_error_buf)
+        snprintf(pb_error_buf + n, sizeof pb_error_buf - (size_t)n, " (%s; %s:%d)", pb_error_name(code), base, line);
     return code;
 }
 

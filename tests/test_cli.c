@@ -3,13 +3,11 @@
  * PyTorch reference), plus exit codes and messages for usage and input errors.
  * The CLI comes from env PB_CLI (default bin/prunebench); run from the repo root.
  * Temp files live in /tmp/pb_test_cli_<pid>/ and are removed at the end. */
-#include <dirent.h>
 #include <hdf5.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,34 +20,21 @@ static const char *g_cli;
 
 static int group_setup(void **state) {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/pb_test_cli_%ld", (long)getpid());
-    if (mkdir(g_dir, 0700) != 0) return -1;
+    if (pb_test_tmpdir_create(g_dir, sizeof g_dir, "cli") != 0) return -1;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the test reports missing items itself */
     return 0;
 }
 
 static int group_teardown(void **state) {
     (void)state;
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.') continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-            remove(p);
-        }
-        closedir(d);
-    }
-    rmdir(g_dir);
+    pb_test_tmpdir_remove(g_dir);
     return 0;
 }
 
 /* Path of temp file `name` into a caller's buffer of PATH_LEN. */
 enum { PATH_LEN = 512 };
 static const char *tmp_path(char *buf, const char *name) {
-    snprintf(buf, PATH_LEN, "%s/%.300s", g_dir, name);
-    return buf;
+    return pb_test_path(buf, PATH_LEN, g_dir, name);
 }
 
 /* Whole file as a string ("" when missing). Caller frees. */
@@ -91,11 +76,13 @@ static int run_cli(const char *args, char **out, char **err) {
     return code;
 }
 
-#define ASSERT_HAS(text, needle)                                                            \
-    do {                                                                                    \
-        if (!strstr((text), (needle))) print_error("'%s' does not contain '%s'\n", (text), (needle)); \
-        assert_non_null(strstr((text), (needle)));                                          \
-    } while (0)
+/* Run `grad` on `model`, `batch` and `out` with `opts` (the head and any options);
+ * stderr into *err. Returns the exit status. */
+static int run_grad(const char *model, const char *batch, const char *out, const char *opts, char **err) {
+    char args[4096];
+    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' %s", model, batch, out, opts);
+    return run_cli(args, NULL, err);
+}
 
 /* ---- HDF5 reading ---------------------------------------------------------- */
 
@@ -264,62 +251,48 @@ static void test_case(void **state) {
 
 static void test_usage(void **state) {
     (void)state;
-    char *out = NULL, *err = NULL;
-    assert_int_equal(run_cli("help", &out, NULL), 0);
-    ASSERT_HAS(out, "prunebench grad --model");
-    free(out);
-    assert_int_equal(run_cli("--help", &out, NULL), 0);
-    ASSERT_HAS(out, "--kd-teacher");
-    free(out);
-    assert_int_equal(run_cli("--version", &out, NULL), 0);
-    ASSERT_HAS(out, "prunebench ");
-    free(out);
-    assert_int_equal(run_cli("", NULL, &err), 2);
-    ASSERT_HAS(err, "usage");
-    free(err);
-    assert_int_equal(run_cli("frobnicate", NULL, &err), 2);
-    ASSERT_HAS(err, "prunebench: unknown command 'frobnicate'");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5", NULL, &err), 2);
-    ASSERT_HAS(err, "--head");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5 --head xyz", NULL, &err), 2);
-    ASSERT_HAS(err, "xyz");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5 --head cls --bogus 1", NULL, &err), 2);
-    ASSERT_HAS(err, "--bogus");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5 --head cls --threads 0", NULL, &err), 2);
-    ASSERT_HAS(err, "--threads");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5 --head cls --kd-temperature 2", NULL, &err),
-                     2);
-    ASSERT_HAS(err, "--kd-teacher");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --batch b.h5 --out g.h5 --head cls --kd-teacher t.h5"
-                             " --kd-temperature 2 --kd-hardness 1.5",
-                             NULL, &err),
-                     2);
-    ASSERT_HAS(err, "--kd-hardness");
-    free(err);
-    assert_int_equal(run_cli("grad --model m.h5 --model n.h5", NULL, &err), 2);
-    ASSERT_HAS(err, "twice");
-    free(err);
+    /* arguments, exit status, and what stdout (on success) or stderr (on a usage error) must contain */
+    static const struct {
+        const char *args;
+        int code;
+        const char *needle;
+    } cases[] = {
+        {"help", 0, "prunebench grad --model"},
+        {"--help", 0, "--kd-teacher"},
+        {"--version", 0, "prunebench "},
+        {"", 2, "usage"},
+        {"frobnicate", 2, "prunebench: unknown command 'frobnicate'"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5", 2, "--head"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5 --head xyz", 2, "xyz"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5 --head cls --bogus 1", 2, "--bogus"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5 --head cls --threads 0", 2, "--threads"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5 --head cls --kd-temperature 2", 2, "--kd-teacher"},
+        {"grad --model m.h5 --batch b.h5 --out g.h5 --head cls --kd-teacher t.h5 --kd-temperature 2 --kd-hardness 1.5",
+         2, "--kd-hardness"},
+        {"grad --model m.h5 --model n.h5", 2, "twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = NULL;
+        const int code = cases[i].code == 0 ? run_cli(cases[i].args, &text, NULL) : run_cli(cases[i].args, NULL, &text);
+        if (code != cases[i].code)
+            print_error("prunebench %s: exit %d, expected %d\n", cases[i].args, code, cases[i].code);
+        assert_int_equal(code, cases[i].code);
+        PB_ASSERT_HAS(text, cases[i].needle);
+        free(text);
+    }
 }
 
 static void test_input_errors(void **state) {
     (void)state;
     const char *model = FIXTURES "/bert_cls.model.h5", *batch = FIXTURES "/bert_cls.batch.h5";
     if (access(model, R_OK) || access(batch, R_OK)) skip();
-    char args[4096], *err = NULL, out_buf[PATH_LEN], p1[PATH_LEN], bad_buf[PATH_LEN], extra_buf[PATH_LEN];
+    char *err = NULL, out_buf[PATH_LEN], p1[PATH_LEN], bad_buf[PATH_LEN], extra_buf[PATH_LEN];
     const char *out = tmp_path(out_buf, "err.G.h5");
 
     /* missing model file: exit 1, message names it, no output written */
-    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' --head cls", tmp_path(p1, "nope.h5"), batch,
-             out);
-    assert_int_equal(run_cli(args, NULL, &err), 1);
-    ASSERT_HAS(err, "prunebench: ");
-    ASSERT_HAS(err, "nope.h5");
+    assert_int_equal(run_grad(tmp_path(p1, "nope.h5"), batch, out, "--head cls", &err), 1);
+    PB_ASSERT_HAS(err, "prunebench: ");
+    PB_ASSERT_HAS(err, "nope.h5");
     assert_int_equal(access(out, F_OK), -1);
     free(err);
 
@@ -335,38 +308,32 @@ static void test_input_errors(void **state) {
     assert_true(H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids) >= 0);
     H5Dclose(ds);
     H5Fclose(f);
-    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' --head cls", model, bad, out);
-    assert_int_equal(run_cli(args, NULL, &err), 1);
-    ASSERT_HAS(err, "input_ids");
-    ASSERT_HAS(err, "1000");
-    ASSERT_HAS(err, "vocabulary");
+    assert_int_equal(run_grad(model, bad, out, "--head cls", &err), 1);
+    PB_ASSERT_HAS(err, "input_ids");
+    PB_ASSERT_HAS(err, "1000");
+    PB_ASSERT_HAS(err, "vocabulary");
     free(err);
 
     /* the batch does not fit the head */
-    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' --head mc", model, batch, out);
-    assert_int_equal(run_cli(args, NULL, &err), 1);
-    ASSERT_HAS(err, "[n, choices, seq]");
+    assert_int_equal(run_grad(model, batch, out, "--head mc", &err), 1);
+    PB_ASSERT_HAS(err, "[n, choices, seq]");
     free(err);
 
     /* teacher logits of the wrong shape */
     const char *teacher = FIXTURES "/bert_mc_kd_T5.5_h1.expect.h5";
     if (access(teacher, R_OK) == 0) {
-        snprintf(args, sizeof args,
-                 "grad --model '%s' --batch '%s' --out '%s' --head cls --kd-teacher '%s' --kd-temperature 2"
-                 " --kd-hardness 0.5",
-                 model, batch, out, teacher);
-        assert_int_equal(run_cli(args, NULL, &err), 1);
-        ASSERT_HAS(err, "teacher_logits");
-        ASSERT_HAS(err, "[2, 3]");
-        ASSERT_HAS(err, "[3, 3]");
+        char opts[1024];
+        snprintf(opts, sizeof opts, "--head cls --kd-teacher '%s' --kd-temperature 2 --kd-hardness 0.5", teacher);
+        assert_int_equal(run_grad(model, batch, out, opts, &err), 1);
+        PB_ASSERT_HAS(err, "teacher_logits");
+        PB_ASSERT_HAS(err, "[2, 3]");
+        PB_ASSERT_HAS(err, "[3, 3]");
         free(err);
     }
 
     /* output into a missing directory */
-    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' --head cls", model, batch,
-             tmp_path(p1, "no-dir/G.h5"));
-    assert_int_equal(run_cli(args, NULL, &err), 1);
-    ASSERT_HAS(err, "no-dir/G.h5");
+    assert_int_equal(run_grad(model, batch, tmp_path(p1, "no-dir/G.h5"), "--head cls", &err), 1);
+    PB_ASSERT_HAS(err, "no-dir/G.h5");
     free(err);
     assert_int_equal(access(out, F_OK), -1);
 
@@ -380,10 +347,9 @@ static void test_input_errors(void **state) {
     H5Dclose(ds);
     H5Sclose(sp);
     H5Fclose(f);
-    snprintf(args, sizeof args, "grad --model '%s' --batch '%s' --out '%s' --head cls", extra, batch, out);
-    assert_int_equal(run_cli(args, NULL, &err), 0);
-    ASSERT_HAS(err, "warning");
-    ASSERT_HAS(err, "1 dataset");
+    assert_int_equal(run_grad(extra, batch, out, "--head cls", &err), 0);
+    PB_ASSERT_HAS(err, "warning");
+    PB_ASSERT_HAS(err, "1 dataset");
     free(err);
     remove(out);
 }

@@ -10,14 +10,6 @@
 #include "pb_error.h"
 #include "testutil.h"
 
-/* The message of the last error must contain `needle`. */
-#define ASSERT_MSG_HAS(needle)                                                                    \
-    do {                                                                                          \
-        if (!strstr(pb_error_msg(), (needle)))                                                    \
-            print_error("message '%s' does not contain '%s'\n", pb_error_msg(), (needle));        \
-        assert_non_null(strstr(pb_error_msg(), (needle)));                                        \
-    } while (0)
-
 static const char *bert_json =
     "{\n"
     "  \"architectures\": [\"BertForSequenceClassification\"],\n"
@@ -64,27 +56,35 @@ static void expect_error(const char *json, int code, const char *field) {
     int rc = pb_config_parse_json(&c, json, "test.json");
     if (rc != code) print_error("expected %s, got %d: %s\n", pb_error_name(code), rc, pb_error_msg());
     assert_int_equal(rc, code);
-    ASSERT_MSG_HAS(field);
-    ASSERT_MSG_HAS("test.json");
+    PB_ASSERT_MSG_HAS(field);
+    PB_ASSERT_MSG_HAS("test.json");
+}
+
+/* Each field of `got` equals `want`'s (floats exactly), checked one by one. */
+static void assert_config_fields(const pb_config *got, const pb_config *want) {
+    assert_int_equal(got->model_type, want->model_type);
+    assert_int_equal(got->vocab_size, want->vocab_size);
+    assert_int_equal(got->hidden_size, want->hidden_size);
+    assert_int_equal(got->num_hidden_layers, want->num_hidden_layers);
+    assert_int_equal(got->num_attention_heads, want->num_attention_heads);
+    assert_int_equal(got->intermediate_size, want->intermediate_size);
+    assert_int_equal(got->max_position_embeddings, want->max_position_embeddings);
+    assert_int_equal(got->type_vocab_size, want->type_vocab_size);
+    assert_true(got->layer_norm_eps == want->layer_norm_eps);
+    assert_true(got->hidden_dropout_prob == want->hidden_dropout_prob);
+    assert_true(got->attention_probs_dropout_prob == want->attention_probs_dropout_prob);
+    assert_int_equal(got->pad_token_id, want->pad_token_id);
+    assert_int_equal(got->num_labels, want->num_labels);
 }
 
 static void test_parse_bert(void **state) {
     (void)state;
     pb_config c;
     assert_int_equal(pb_config_parse_json(&c, bert_json, "bert.json"), 0);
-    assert_int_equal(c.model_type, PB_MODEL_BERT);
-    assert_int_equal(c.vocab_size, 40);
-    assert_int_equal(c.hidden_size, 16);
-    assert_int_equal(c.num_hidden_layers, 2);
-    assert_int_equal(c.num_attention_heads, 2);
-    assert_int_equal(c.intermediate_size, 32);
-    assert_int_equal(c.max_position_embeddings, 20);
-    assert_int_equal(c.type_vocab_size, 2);
-    assert_true(c.layer_norm_eps == 1e-12f);
-    assert_true(c.hidden_dropout_prob == 0.1f);
-    assert_true(c.attention_probs_dropout_prob == 0.0f);
-    assert_int_equal(c.pad_token_id, 0);
-    assert_int_equal(c.num_labels, 3);
+    pb_config want; /* bert_json's values: type vocab 2, eps 1e-12, pad 0, 3 labels, dropout 0.1 and 0 */
+    pb_test_config(&want, PB_MODEL_BERT, 40, 16, 2, 2, 32, 20);
+    want.attention_probs_dropout_prob = 0.0f;
+    assert_config_fields(&c, &want);
 }
 
 static void test_parse_roberta(void **state) {
@@ -95,14 +95,10 @@ static void test_parse_roberta(void **state) {
                     " \"pad_token_id\": 1, \"bos_token_id\": 0, \"eos_token_id\": 2}";
     pb_config c;
     assert_int_equal(pb_config_parse_json(&c, j, "roberta-large/config.json"), 0);
-    assert_int_equal(c.model_type, PB_MODEL_ROBERTA);
-    assert_int_equal(c.hidden_size, 1024);
-    assert_int_equal(c.num_hidden_layers, 24);
-    assert_int_equal(c.max_position_embeddings, 514);
-    assert_int_equal(c.type_vocab_size, 1);
-    assert_int_equal(c.pad_token_id, 1);
-    assert_true(c.layer_norm_eps == 1e-5f);
-    assert_int_equal(c.num_labels, 2); /* default */
+    pb_config want; /* type vocab 1, eps 1e-5, pad 1 as given; dropout 0.1 and 2 labels by default */
+    pb_test_config(&want, PB_MODEL_ROBERTA, 50265, 1024, 24, 16, 4096, 514);
+    want.num_labels = 2;
+    assert_config_fields(&c, &want);
     /* RoBERTa class defaults where keys are absent (Hugging Face RobertaConfig) */
     assert_int_equal(pb_config_parse_json(&c, "{\"model_type\": \"roberta\"}", "r.json"), 0);
     assert_int_equal(c.vocab_size, 50265);
@@ -124,7 +120,7 @@ static void test_id2label(void **state) {
     /* disagreeing is an error naming both */
     expect_error("{\"model_type\": \"bert\", \"num_labels\": 3, \"id2label\": {\"0\": \"a\", \"1\": \"b\"}}", PB_EINVAL,
                  "id2label");
-    ASSERT_MSG_HAS("num_labels");
+    PB_ASSERT_MSG_HAS("num_labels");
     expect_error("{\"model_type\": \"bert\", \"id2label\": [\"a\", \"b\"]}", PB_EFORMAT, "id2label");
     expect_error("{\"model_type\": \"bert\", \"id2label\": {}}", PB_EINVAL, "num_labels");
 }
@@ -133,19 +129,10 @@ static void test_defaults(void **state) {
     (void)state;
     pb_config c;
     pb_config_default(&c);
-    assert_int_equal(c.model_type, PB_MODEL_BERT);
-    assert_int_equal(c.vocab_size, 30522);
-    assert_int_equal(c.hidden_size, 768);
-    assert_int_equal(c.num_hidden_layers, 12);
-    assert_int_equal(c.num_attention_heads, 12);
-    assert_int_equal(c.intermediate_size, 3072);
-    assert_int_equal(c.max_position_embeddings, 512);
-    assert_int_equal(c.type_vocab_size, 2);
-    assert_true(c.layer_norm_eps == 1e-12f);
-    assert_true(c.hidden_dropout_prob == 0.1f);
-    assert_true(c.attention_probs_dropout_prob == 0.1f);
-    assert_int_equal(c.pad_token_id, 0);
-    assert_int_equal(c.num_labels, 2);
+    pb_config want; /* Hugging Face BertConfig: type vocab 2, eps 1e-12, pad 0, dropout 0.1, 2 labels */
+    pb_test_config(&want, PB_MODEL_BERT, 30522, 768, 12, 12, 3072, 512);
+    want.num_labels = 2;
+    assert_config_fields(&c, &want);
     assert_int_equal(pb_config_validate(&c), 0);
     /* a config with only model_type gets the same values */
     pb_config p;
@@ -206,11 +193,11 @@ static void test_load_file(void **state) {
     fputs("{\"model_type\": \"bert\",\n \"hidden_size\": \"big\"}", f);
     fclose(f);
     assert_int_equal(pb_config_load_json(&a, path), PB_EFORMAT);
-    ASSERT_MSG_HAS(path);
-    ASSERT_MSG_HAS("hidden_size");
+    PB_ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS("hidden_size");
     remove(path);
     assert_int_equal(pb_config_load_json(&a, path), PB_EIO);
-    ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS(path);
 }
 
 /* ---- validation errors, one each ---------------------------------------- */
@@ -218,7 +205,7 @@ static void test_load_file(void **state) {
 static void test_err_heads_divide(void **state) {
     (void)state;
     expect_error(with_key("num_attention_heads", "3"), PB_EINVAL, "num_attention_heads");
-    ASSERT_MSG_HAS("hidden_size");
+    PB_ASSERT_MSG_HAS("hidden_size");
 }
 
 static void test_err_zero_size(void **state) {
@@ -256,7 +243,7 @@ static void test_err_overflow(void **state) {
     pb_config_default(&c);
     c.vocab_size = INT_MAX;
     assert_int_equal(pb_config_validate(&c), PB_ERANGE);
-    ASSERT_MSG_HAS("vocab_size");
+    PB_ASSERT_MSG_HAS("vocab_size");
 }
 
 static void test_err_dropout(void **state) {
@@ -295,24 +282,24 @@ static void test_err_roberta_positions(void **state) {
 static void test_err_model_type(void **state) {
     (void)state;
     expect_error(with_key("model_type", "\"gpt2\""), PB_EINVAL, "model_type");
-    ASSERT_MSG_HAS("gpt2");
+    PB_ASSERT_MSG_HAS("gpt2");
     expect_error(with_key("model_type", "1"), PB_EFORMAT, "model_type");
     expect_error("{\"vocab_size\": 40}", PB_ENOTFOUND, "model_type");
     pb_config c;
     pb_config_default(&c);
     c.model_type = (pb_model_type)7;
     assert_int_equal(pb_config_validate(&c), PB_EINVAL);
-    ASSERT_MSG_HAS("model_type");
+    PB_ASSERT_MSG_HAS("model_type");
 }
 
 static void test_err_wrong_type(void **state) {
     (void)state;
     expect_error(with_key("hidden_size", "\"768\""), PB_EFORMAT, "hidden_size");
-    ASSERT_MSG_HAS("expected an integer");
+    PB_ASSERT_MSG_HAS("expected an integer");
     expect_error(with_key("hidden_size", "16.0"), PB_EFORMAT, "hidden_size");
     expect_error(with_key("num_labels", "null"), PB_EFORMAT, "num_labels");
     expect_error(with_key("layer_norm_eps", "\"1e-12\""), PB_EFORMAT, "layer_norm_eps");
-    ASSERT_MSG_HAS("expected a number");
+    PB_ASSERT_MSG_HAS("expected a number");
     expect_error(with_key("hidden_dropout_prob", "true"), PB_EFORMAT, "hidden_dropout_prob");
     expect_error(with_key("hidden_act", "3"), PB_EFORMAT, "hidden_act");
     expect_error("[1, 2]", PB_EFORMAT, "expected a JSON object");
@@ -329,10 +316,10 @@ static void test_err_syntax(void **state) {
     /* extra comma on line 3, column 22 (jansson counts columns from 1 at the offending character) */
     const char *bad = "{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 768,,\n  \"x\": 1\n}\n";
     expect_error(bad, PB_EFORMAT, "test.json:3:22:");
-    ASSERT_MSG_HAS("syntax error");
+    PB_ASSERT_MSG_HAS("syntax error");
     expect_error("{\"model_type\": \"bert\"", PB_EFORMAT, "test.json:1:");
     expect_error("{\"model_type\": \"bert\",\n \"model_type\": \"bert\"}", PB_EFORMAT, "duplicate");
-    ASSERT_MSG_HAS("test.json:2:");
+    PB_ASSERT_MSG_HAS("test.json:2:");
     expect_error("", PB_EFORMAT, "test.json:");
     pb_config c;
     assert_int_equal(pb_config_parse_json(&c, NULL, "null.json"), PB_EINVAL);

@@ -1,7 +1,6 @@
 /* HDF5 checkpoints, batches and gradient dumps: bitwise round trips, and every
  * bad-file case yields an error naming the file and the tensor. Temp files live
  * in /tmp/pb_test_io_<pid>/ and are removed at the end. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
@@ -19,64 +18,29 @@
 #include "pb_error.h"
 #include "testutil.h"
 
-#define ASSERT_MSG_HAS(needle)                                                             \
-    do {                                                                                   \
-        if (!strstr(pb_error_msg(), (needle)))                                             \
-            print_error("message '%s' does not contain '%s'\n", pb_error_msg(), (needle)); \
-        assert_non_null(strstr(pb_error_msg(), (needle)));                                 \
-    } while (0)
-
 static char g_dir[64];
 
 static const char *tmp_file(const char *name) {
     static _Thread_local char buf[32][256]; /* a ring: each test uses far fewer paths at once */
     static _Thread_local int k = 0;
     k = (k + 1) % 32;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
+    return pb_test_path(buf[k], sizeof buf[k], g_dir, name);
 }
 
 static int setup(void **state) {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/pb_test_io_%ld", (long)getpid());
-    return mkdir(g_dir, 0700) == 0 ? 0 : -1;
+    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "io");
 }
 
 static int teardown(void **state) {
     (void)state;
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.') continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-            remove(p);
-        }
-        closedir(d);
-    }
-    rmdir(g_dir);
+    pb_test_tmpdir_remove(g_dir);
     return 0;
-}
-
-static void tiny_config(pb_config *c, pb_model_type t) {
-    pb_config_default(c);
-    c->model_type = t;
-    c->vocab_size = 50;
-    c->hidden_size = 16;
-    c->num_hidden_layers = 2;
-    c->num_attention_heads = 2;
-    c->intermediate_size = 32;
-    c->max_position_embeddings = 24;
-    c->type_vocab_size = t == PB_MODEL_ROBERTA ? 1 : 2;
-    c->layer_norm_eps = t == PB_MODEL_ROBERTA ? 1e-5f : 1e-12f;
-    c->pad_token_id = t == PB_MODEL_ROBERTA ? 1 : 0;
-    c->num_labels = 3;
 }
 
 static void make_model(pb_model *m, pb_model_type t, pb_head_kind head, uint64_t seed) {
     pb_config c;
-    tiny_config(&c, t);
+    pb_test_config(&c, t, 50, 16, 2, 2, 32, 24);
     assert_int_equal(pb_model_init(m, &c, head, 6, 10), 0);
     pb_model_init_weights(m, seed);
     /* non-zero biases and LayerNorm parameters too, so nothing round-trips by accident */
@@ -98,6 +62,15 @@ static void write_dataset(hid_t loc, const char *name, hid_t type, int ndim, con
     assert_true(H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
     H5Dclose(ds);
     H5Sclose(sp);
+}
+
+/* Replace dataset `name`, which must exist in `path`, by one of the given type and shape. */
+static void replace_dataset(const char *path, const char *name, hid_t type, int ndim, const hsize_t *dims,
+                            const void *data, hid_t memtype) {
+    hid_t f = open_rw(path);
+    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
+    write_dataset(f, name, type, ndim, dims, data, memtype);
+    H5Fclose(f);
 }
 
 /* ---- checkpoints --------------------------------------------------------- */
@@ -150,23 +123,23 @@ static void test_missing_file(void **state) {
     const char *path = tmp_file("does-not-exist.h5");
     pb_config c;
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), PB_EIO);
-    ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS(path);
     assert_int_equal(pb_io_load_checkpoint(&m, path, 0, NULL, NULL), PB_EIO);
-    ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS(path);
     pb_io_batch b;
     assert_int_equal(pb_io_read_batch(&b, path, PB_HEAD_CLS), PB_EIO);
-    ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS(path);
     /* a file that is not HDF5 */
     const char *txt = tmp_file("not-hdf5.h5");
     FILE *f = fopen(txt, "w");
     fputs("{\"model_type\": \"bert\"}\n", f);
     fclose(f);
     assert_int_equal(pb_io_read_checkpoint_config(txt, &c), PB_EFORMAT);
-    ASSERT_MSG_HAS(txt);
+    PB_ASSERT_MSG_HAS(txt);
     /* save into a directory that does not exist: error, nothing left behind */
     const char *bad = tmp_file("no-such-dir/m.h5");
     assert_int_equal(pb_io_save_checkpoint(&m, bad), PB_EIO);
-    ASSERT_MSG_HAS("no-such-dir/m.h5");
+    PB_ASSERT_MSG_HAS("no-such-dir/m.h5");
     pb_model_free(&m);
 }
 
@@ -175,34 +148,23 @@ static void test_wrong_shape(void **state) {
     pb_model m;
     const char *path = saved_model(&m, "shape.h5");
     const char *name = "bert.encoder.layer.1.attention.self.value.weight";
-    hid_t f = open_rw(path);
-    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
     float junk[17 * 16] = {0};
-    hsize_t dims[2] = {17, 16};
-    write_dataset(f, name, H5T_IEEE_F32LE, 2, dims, junk, H5T_NATIVE_FLOAT);
-    H5Fclose(f);
+    replace_dataset(path, name, H5T_IEEE_F32LE, 2, (hsize_t[]){17, 16}, junk, H5T_NATIVE_FLOAT);
     assert_int_equal(pb_io_load_checkpoint(&m, path, 0, NULL, NULL), PB_ESHAPE);
-    ASSERT_MSG_HAS(name);
-    ASSERT_MSG_HAS(path);
-    ASSERT_MSG_HAS("[17, 16]");
-    ASSERT_MSG_HAS("[16, 16]");
+    PB_ASSERT_MSG_HAS(name);
+    PB_ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS("[17, 16]");
+    PB_ASSERT_MSG_HAS("[16, 16]");
     /* rank differs */
-    f = open_rw(path);
-    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
-    hsize_t d1[1] = {256};
-    write_dataset(f, name, H5T_IEEE_F32LE, 1, d1, junk, H5T_NATIVE_FLOAT);
-    H5Fclose(f);
+    replace_dataset(path, name, H5T_IEEE_F32LE, 1, (hsize_t[]){256}, junk, H5T_NATIVE_FLOAT);
     assert_int_equal(pb_io_load_checkpoint(&m, path, 0, NULL, NULL), PB_ESHAPE);
-    ASSERT_MSG_HAS("[256]");
+    PB_ASSERT_MSG_HAS("[256]");
     /* integer type */
-    f = open_rw(path);
-    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
     int32_t ijunk[256] = {0};
-    write_dataset(f, name, H5T_STD_I32LE, 2, (hsize_t[]){16, 16}, ijunk, H5T_NATIVE_INT32);
-    H5Fclose(f);
+    replace_dataset(path, name, H5T_STD_I32LE, 2, (hsize_t[]){16, 16}, ijunk, H5T_NATIVE_INT32);
     assert_int_equal(pb_io_load_checkpoint(&m, path, 0, NULL, NULL), PB_EFORMAT);
-    ASSERT_MSG_HAS(name);
-    ASSERT_MSG_HAS("integer");
+    PB_ASSERT_MSG_HAS(name);
+    PB_ASSERT_MSG_HAS("integer");
     pb_model_free(&m);
 }
 
@@ -216,9 +178,9 @@ static void test_missing_tensor(void **state) {
     H5Fclose(f);
     make_model(&fresh, PB_MODEL_BERT, PB_HEAD_CLS, 99);
     assert_int_equal(pb_io_load_checkpoint(&fresh, path, 0, NULL, NULL), PB_ENOTFOUND);
-    ASSERT_MSG_HAS(name);
-    ASSERT_MSG_HAS(path);
-    ASSERT_MSG_HAS("[16]");
+    PB_ASSERT_MSG_HAS(name);
+    PB_ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS("[16]");
     /* allow_missing: loads the rest and keeps the missing tensor's values */
     int i = pb_model_find_param(&fresh, name);
     assert_true(i >= 0);
@@ -266,14 +228,30 @@ static void test_non_finite(void **state) {
     const char *name = "bert.encoder.layer.0.output.LayerNorm.weight";
     float v[16];
     for (int j = 0; j < 16; j++) v[j] = j == 5 ? NAN : 1.0f;
-    hid_t f = open_rw(path);
-    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
-    write_dataset(f, name, H5T_IEEE_F32LE, 1, (hsize_t[]){16}, v, H5T_NATIVE_FLOAT);
-    H5Fclose(f);
+    replace_dataset(path, name, H5T_IEEE_F32LE, 1, (hsize_t[]){16}, v, H5T_NATIVE_FLOAT);
     assert_int_equal(pb_io_load_checkpoint(&m, path, 0, NULL, NULL), PB_EFORMAT);
-    ASSERT_MSG_HAS(name);
-    ASSERT_MSG_HAS("index 5");
+    PB_ASSERT_MSG_HAS(name);
+    PB_ASSERT_MSG_HAS("index 5");
     pb_model_free(&m);
+}
+
+/* Delete the "config" attribute of `path`, which must exist. */
+static void delete_config_attr(const char *path) {
+    hid_t f = open_rw(path);
+    assert_true(H5Adelete(f, "config") >= 0);
+    H5Fclose(f);
+}
+
+/* Add a scalar "config" attribute of file type `type` to `path`, written from `buf` as `memtype`. */
+static void add_config_attr(const char *path, hid_t type, hid_t memtype, const void *buf) {
+    hid_t f = open_rw(path);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "config", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Awrite(a, memtype, buf) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Fclose(f);
 }
 
 static void test_config_attribute(void **state) {
@@ -282,57 +260,36 @@ static void test_config_attribute(void **state) {
     const char *path = saved_model(&m, "cfg.h5");
     pb_config c;
     /* missing */
-    hid_t f = open_rw(path);
-    assert_true(H5Adelete(f, "config") >= 0);
-    H5Fclose(f);
+    delete_config_attr(path);
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), PB_ENOTFOUND);
-    ASSERT_MSG_HAS(path);
-    ASSERT_MSG_HAS("config");
+    PB_ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS("config");
     /* fixed-length string (null-padded, as h5py writes numpy bytes) is accepted */
     char *json = NULL;
     assert_int_equal(pb_config_to_json(&m.cfg, &json), 0);
-    f = open_rw(path);
     hid_t st = H5Tcopy(H5T_C_S1);
     H5Tset_size(st, strlen(json));
     H5Tset_strpad(st, H5T_STR_NULLPAD);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(f, "config", st, sp, H5P_DEFAULT, H5P_DEFAULT);
-    assert_true(a >= 0);
-    assert_true(H5Awrite(a, st, json) >= 0);
-    H5Aclose(a);
-    H5Sclose(sp);
+    add_config_attr(path, st, st, json);
     H5Tclose(st);
-    H5Fclose(f);
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), 0);
     assert_memory_equal(&c, &m.cfg, sizeof c);
     /* a config that does not parse names the file and the key */
-    f = open_rw(path);
-    assert_true(H5Adelete(f, "config") >= 0);
+    delete_config_attr(path);
     const char *bad = "{\"model_type\": \"bert\", \"hidden_size\": \"wide\"}";
     st = H5Tcopy(H5T_C_S1);
     H5Tset_size(st, H5T_VARIABLE);
-    sp = H5Screate(H5S_SCALAR);
-    a = H5Acreate2(f, "config", st, sp, H5P_DEFAULT, H5P_DEFAULT);
-    assert_true(H5Awrite(a, st, &bad) >= 0);
-    H5Aclose(a);
-    H5Sclose(sp);
+    add_config_attr(path, st, st, &bad);
     H5Tclose(st);
-    H5Fclose(f);
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), PB_EFORMAT);
-    ASSERT_MSG_HAS(path);
-    ASSERT_MSG_HAS("hidden_size");
+    PB_ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS("hidden_size");
     /* a numeric attribute */
-    f = open_rw(path);
-    assert_true(H5Adelete(f, "config") >= 0);
-    sp = H5Screate(H5S_SCALAR);
-    a = H5Acreate2(f, "config", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    delete_config_attr(path);
     int v = 3;
-    assert_true(H5Awrite(a, H5T_NATIVE_INT, &v) >= 0);
-    H5Aclose(a);
-    H5Sclose(sp);
-    H5Fclose(f);
+    add_config_attr(path, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), PB_EFORMAT);
-    ASSERT_MSG_HAS("expected a string");
+    PB_ASSERT_MSG_HAS("expected a string");
     free(json);
     pb_model_free(&m);
 }
@@ -506,8 +463,8 @@ static void expect_batch_error(const char *path, pb_head_kind head, int code, co
     int rc = pb_io_read_batch(&b, path, head);
     if (rc != code) print_error("expected %s, got %d: %s\n", pb_error_name(code), rc, pb_error_msg());
     assert_int_equal(rc, code);
-    ASSERT_MSG_HAS(what);
-    ASSERT_MSG_HAS(path);
+    PB_ASSERT_MSG_HAS(what);
+    PB_ASSERT_MSG_HAS(path);
     assert_null(b.input_ids); /* nothing leaks, nothing half-filled */
 }
 
@@ -519,8 +476,8 @@ static void test_batch_errors(void **state) {
     /* attention_mask [3, 9] against input_ids [3, 10] */
     add_dataset_i32(path, "attention_mask", 2, (hsize_t[]){BN, BS - 1}, s.am);
     expect_batch_error(path, PB_HEAD_CLS, PB_ESHAPE, "attention_mask");
-    ASSERT_MSG_HAS("[3, 9]");
-    ASSERT_MSG_HAS("[3, 10]");
+    PB_ASSERT_MSG_HAS("[3, 9]");
+    PB_ASSERT_MSG_HAS("[3, 10]");
     /* token_type_ids [2, 10] */
     path = write_batch(&s, "bad2.h5", NULL, 1);
     add_dataset_i32(path, "token_type_ids", 2, (hsize_t[]){BN - 1, BS}, s.tt);
@@ -539,7 +496,7 @@ static void test_batch_errors(void **state) {
     /* mc needs [n, choices, seq] */
     path = write_batch(&s, "bad7.h5", NULL, 1);
     expect_batch_error(path, PB_HEAD_MC, PB_ESHAPE, "input_ids");
-    ASSERT_MSG_HAS("[n, choices, seq]");
+    PB_ASSERT_MSG_HAS("[n, choices, seq]");
     /* and the others [n, seq] */
     batch_src sm;
     batch_src_init(&sm, 1);
@@ -554,7 +511,7 @@ static void test_batch_errors(void **state) {
     s2.am[13] = 2;
     path = write_batch(&s2, "bad10.h5", NULL, 1);
     expect_batch_error(path, PB_HEAD_CLS, PB_ERANGE, "attention_mask");
-    ASSERT_MSG_HAS("row 1, position 3");
+    PB_ASSERT_MSG_HAS("row 1, position 3");
     s2 = s;
     for (int i = 0; i < BS; i++) s2.am[2 * BS + i] = 0;
     path = write_batch(&s2, "bad11.h5", NULL, 1);
@@ -635,10 +592,10 @@ static void test_write_grads(void **state) {
         shape[0] = BN + 1;
         float dummy[1];
         assert_int_equal(pb_io_read_tensor(path, "logits", nd, shape, dummy), PB_ESHAPE);
-        ASSERT_MSG_HAS("logits");
-        ASSERT_MSG_HAS(path);
+        PB_ASSERT_MSG_HAS("logits");
+        PB_ASSERT_MSG_HAS(path);
         assert_int_equal(pb_io_read_tensor(path, "grad/nope", 0, NULL, dummy), PB_ENOTFOUND);
-        ASSERT_MSG_HAS("grad/nope");
+        PB_ASSERT_MSG_HAS("grad/nope");
         pb_model_free(&m);
     }
     /* before any forward pass there is nothing to write */

@@ -230,20 +230,9 @@ static double model_loss(void *p) {
 }
 
 static void small_config(pb_config *c, pb_model_type t) {
-    memset(c, 0, sizeof *c);
-    c->model_type = t;
-    c->vocab_size = 23;
-    c->hidden_size = 8;
-    c->num_hidden_layers = 2;
-    c->num_attention_heads = 2;
-    c->intermediate_size = 12;
-    c->max_position_embeddings = 16;
-    c->type_vocab_size = t == PB_MODEL_BERT ? 2 : 1;
-    c->layer_norm_eps = t == PB_MODEL_BERT ? 1e-12f : 1e-5f;
+    pb_test_config(c, t, 23, 8, 2, 2, 12, 16);
     c->hidden_dropout_prob = 0.2f;
     c->attention_probs_dropout_prob = 0.2f;
-    c->pad_token_id = t == PB_MODEL_BERT ? 0 : 1;
-    c->num_labels = 3;
 }
 
 static void run_model_fd(pb_model_type t, pb_head_kind head, int kd) {

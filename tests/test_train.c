@@ -14,21 +14,11 @@
 
 enum { N = 4, S = 12 };
 
-static void tiny_config(pb_config *c) {
-    memset(c, 0, sizeof *c);
-    c->model_type = PB_MODEL_BERT;
-    c->vocab_size = 101;
-    c->hidden_size = 32;
-    c->num_hidden_layers = 2;
-    c->num_attention_heads = 4;
-    c->intermediate_size = 64;
-    c->max_position_embeddings = 32;
-    c->type_vocab_size = 2;
-    c->layer_norm_eps = 1e-12f;
-    c->hidden_dropout_prob = 0.1f;
-    c->attention_probs_dropout_prob = 0.1f;
-    c->pad_token_id = 0;
-    c->num_labels = 3;
+/* pb_model_init of a tiny BERT with a 3-label classification head for N x S batches. */
+static void init_tiny_model(pb_model *m) {
+    pb_config cfg;
+    pb_test_config(&cfg, PB_MODEL_BERT, 101, 32, 2, 4, 64, 32);
+    assert_int_equal(pb_model_init(m, &cfg, PB_HEAD_CLS, N, S), 0);
 }
 
 typedef struct {
@@ -49,9 +39,7 @@ static void make_batch(batch_buf *bb, uint64_t seed) {
 
 /* Train `steps` steps with dropout; returns the losses and leaves the model. */
 static void train(pb_model *m, pb_adamw *opt, int steps, float *losses, int masked) {
-    pb_config cfg;
-    tiny_config(&cfg);
-    assert_int_equal(pb_model_init(m, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(m);
     pb_model_init_weights(m, 2024);
     if (masked) {
         assert_int_equal(pb_model_masks_enable(m), 0);
@@ -99,10 +87,8 @@ static void test_determinism(void **state) {
 
 static void test_dropout_key_matters(void **state) {
     (void)state;
-    pb_config cfg;
-    tiny_config(&cfg);
     pb_model m;
-    assert_int_equal(pb_model_init(&m, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&m);
     pb_model_init_weights(&m, 1);
     batch_buf bb;
     make_batch(&bb, 3);
@@ -152,10 +138,8 @@ static void test_masks_stay_zero(void **state) {
 
 static void test_clip(void **state) {
     (void)state;
-    pb_config cfg;
-    tiny_config(&cfg);
     pb_model m;
-    assert_int_equal(pb_model_init(&m, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&m);
     for (size_t j = 0; j < m.n_floats; j++) m.grads_mem[j] = (j % 2) ? 3.0f : -4.0f;
     double want = 0;
     for (size_t j = 0; j < m.n_floats; j++) want += (double)m.grads_mem[j] * m.grads_mem[j];
@@ -175,14 +159,12 @@ static void test_clip(void **state) {
 /* Clipping fused into the AdamW step equals clip-then-step bitwise. */
 static void test_fused_clip(void **state) {
     (void)state;
-    pb_config cfg;
-    tiny_config(&cfg);
     pb_model a, b;
     pb_adamw oa, ob;
     pb_adamw_hparams h;
     pb_adamw_hparams_default(&h);
-    assert_int_equal(pb_model_init(&a, &cfg, PB_HEAD_CLS, N, S), 0);
-    assert_int_equal(pb_model_init(&b, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&a);
+    init_tiny_model(&b);
     pb_model_init_weights(&a, 9);
     pb_model_init_weights(&b, 9);
     assert_int_equal(pb_adamw_init(&oa, &a), 0);
@@ -200,10 +182,8 @@ static void test_fused_clip(void **state) {
 
 static void test_memory_plan(void **state) {
     (void)state;
-    pb_config cfg;
-    tiny_config(&cfg);
     pb_model m;
-    assert_int_equal(pb_model_init(&m, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&m);
     /* parameters counted analytically from the config */
     size_t H = 32, I = 64, V = 101, P = 32, T = 2, L = 2, C = 3;
     size_t want = V * H + P * H + T * H + 2 * H + L * (4 * (H * H + H) + 2 * H + H * I + I + I * H + H + 2 * H) +
@@ -227,10 +207,8 @@ static void test_memory_plan(void **state) {
 
 static void test_bad_batch(void **state) {
     (void)state;
-    pb_config cfg;
-    tiny_config(&cfg);
     pb_model m;
-    assert_int_equal(pb_model_init(&m, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&m);
     batch_buf bb;
     make_batch(&bb, 1);
     bb.ids[5] = 5000;
@@ -247,7 +225,7 @@ static void test_bad_batch(void **state) {
     assert_non_null(strstr(pb_error_msg(), "labels[2]"));
     assert_int_equal(pb_model_backward(&m), 0);
     pb_model fresh;
-    assert_int_equal(pb_model_init(&fresh, &cfg, PB_HEAD_CLS, N, S), 0);
+    init_tiny_model(&fresh);
     assert_int_equal(pb_model_backward(&fresh), PB_EINVAL);
     pb_model_free(&fresh);
     pb_model_free(&m);

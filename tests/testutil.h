@@ -1,13 +1,21 @@
-/* Shared helpers for cmocka tests: tolerance comparison that reports the worst error. */
+/* Shared helpers for cmocka tests: tolerance comparison that reports the worst
+ * error, message assertions, temp directories and small model configs. */
 #ifndef PB_TESTUTIL_H
 #define PB_TESTUTIL_H
 
+#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include "config.h"
+#include "pb_error.h"
 
 /* Default tolerances of the fixture comparisons: |a-b| <= atol + rtol*|b|. */
 #define PB_TEST_RTOL 1e-4
@@ -58,6 +66,72 @@ static inline void pb_test_track_worst(const char *label, double worst) {
 }
 static inline void pb_test_print_worst(void) {
     printf("worst |a-b| over all comparisons: %.3g (%s)\n", pb_test_worst_abs_seen, pb_test_worst_label);
+}
+
+/* `text` must contain `needle`; prints both when it does not. */
+#define PB_ASSERT_HAS(text, needle)                                                                                    \
+    do {                                                                                                               \
+        const char *pb_text_ = (text), *pb_needle_ = (needle);                                                         \
+        if (!strstr(pb_text_, pb_needle_)) print_error("'%s' does not contain '%s'\n", pb_text_, pb_needle_);          \
+        assert_non_null(strstr(pb_text_, pb_needle_));                                                                 \
+    } while (0)
+
+/* The message of the last error must contain `needle`. */
+#define PB_ASSERT_MSG_HAS(needle) PB_ASSERT_HAS(pb_error_msg(), (needle))
+
+/* ---- temp directories ----------------------------------------------------- */
+
+/* Make the directory /tmp/pb_test_<tag>_<pid>, its path into buf. 0, or -1 on failure. */
+static inline int pb_test_tmpdir_create(char *buf, size_t size, const char *tag) {
+    snprintf(buf, size, "/tmp/pb_test_%s_%ld", tag, (long)getpid());
+    return mkdir(buf, 0700) == 0 ? 0 : -1;
+}
+
+/* Remove the files in `dir` (not the dot entries), then `dir` itself. */
+static inline void pb_test_tmpdir_remove(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.') continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            remove(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* `dir`/`name` into buf; returns buf. */
+static inline const char *pb_test_path(char *buf, size_t size, const char *dir, const char *name) {
+    snprintf(buf, size, "%s/%s", dir, name);
+    return buf;
+}
+
+/* ---- model configs --------------------------------------------------------- */
+
+/* A small config with Hugging Face's per-type values (RoBERTa: one token type,
+ * eps 1e-5, pad 1; BERT: two, 1e-12, 0), 3 labels and dropout 0.1; callers
+ * override what they need. */
+static inline void pb_test_config(pb_config *c, pb_model_type t, int vocab, int hidden, int layers, int heads,
+                                  int inter, int max_pos) {
+    const int roberta = t == PB_MODEL_ROBERTA;
+    *c = (pb_config){
+        .model_type = t,
+        .vocab_size = vocab,
+        .hidden_size = hidden,
+        .num_hidden_layers = layers,
+        .num_attention_heads = heads,
+        .intermediate_size = inter,
+        .max_position_embeddings = max_pos,
+        .type_vocab_size = roberta ? 1 : 2,
+        .layer_norm_eps = roberta ? 1e-5f : 1e-12f,
+        .hidden_dropout_prob = 0.1f,
+        .attention_probs_dropout_prob = 0.1f,
+        .pad_token_id = roberta ? 1 : 0,
+        .num_labels = 3,
+    };
 }
 
 #endif
