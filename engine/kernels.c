@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "pb_error.h" /* also guards against fast-math builds */
 #include "rng.h"
 
 float pb_rng_normal(uint64_t key, uint64_t i) {
@@ -148,7 +149,7 @@ void pb_layernorm_backward(float *dx, float *dg, float *db, const float *dout, c
  * and a degree-7 Taylor polynomial (truncation below 1e-8 relative). The
  * exponent is clamped as an integer (so the loop stays branch-free): below
  * about -88 the result is 0 (no denormals), above about 88 it is inf. Inputs
- * must be finite. Max error ~2 ulp. */
+ * must be finite with |x| < 1e9 (the float-to-int step). Max error ~2 ulp. */
 static inline float pb_expf(float x) {
     float kf = x * 1.44269504088896341f;
     int32_t ni = (int32_t)(kf + copysignf(0.5f, kf)); /* round to nearest */
@@ -250,8 +251,15 @@ void pb_attention_forward(float *ctx, float *probs, const float *q, const float 
                         float vj = mrow[j] ? row[j] : -INFINITY;
                         mx = vj > mx ? vj : mx;
                     }
+                    if (mx == -INFINITY) mx = 0.0f; /* every key masked: keep the exp argument finite */
 #pragma omp simd
-                    for (int j = 0; j < s; j++) row[j] = mrow[j] ? pb_expf(row[j] - mx) : 0.0f;
+                    for (int j = 0; j < s; j++) {
+                        /* computed unconditionally, then masked by bits: the loop stays branch-free */
+                        union { float f; int32_t i; } e;
+                        e.f = pb_expf(row[j] - mx);
+                        e.i &= -(int32_t)(mrow[j] != 0);
+                        row[j] = e.f;
+                    }
                 } else {
 #pragma omp simd reduction(max : mx)
                     for (int j = 0; j < s; j++) mx = row[j] > mx ? row[j] : mx;
