@@ -230,7 +230,7 @@ static void attn_dropout(float *dst, const float *src, int s, float p, uint64_t 
     for (int i = 0; i < s * s; i++) dst[i] = pb_rng_uniform(key, base + (uint64_t)i) < p ? 0.0f : src[i] * scale;
 }
 
-void pb_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v,
+void pb_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v, int ld,
                           const int32_t *mask, int b, int s, int h, int a, float drop_p, uint64_t key, float *scratch,
                           int n_scratch) {
     const int dh = h / a;
@@ -238,9 +238,10 @@ void pb_attention_forward(float *ctx, float *probs, const float *q, const float 
 #pragma omp parallel for collapse(2) schedule(static) num_threads(n_scratch)
     for (int bi = 0; bi < b; bi++) {
         for (int ai = 0; ai < a; ai++) {
-            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;
+            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;   /* into ctx / dctx */
+            const size_t qoff = (size_t)bi * s * ld + (size_t)ai * dh; /* into q, k, v and their gradients */
             float *p = probs + ((size_t)bi * a + ai) * s * s;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, scale, q + off, h, k + off, h, 0.0f, p, s);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, scale, q + qoff, ld, k + qoff, ld, 0.0f, p, s);
             const int32_t *mrow = mask ? mask + (size_t)bi * s : NULL;
             for (int i = 0; i < s; i++) {
                 float *row = p + (size_t)i * s;
@@ -279,20 +280,21 @@ void pb_attention_forward(float *ctx, float *probs, const float *q, const float 
                 attn_dropout(sc, p, s, drop_p, key, ((uint64_t)bi * a + ai) * s * s);
                 pd = sc;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, pd, s, v + off, h, 0.0f, ctx + off, h);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, pd, s, v + qoff, ld, 0.0f, ctx + off, h);
         }
     }
 }
 
 void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
-                           const float *v, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
+                           const float *v, int ld, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
                            float *scratch, int n_scratch) {
     const int dh = h / a;
     const float scale = 1.0f / sqrtf((float)dh);
 #pragma omp parallel for collapse(2) schedule(static) num_threads(n_scratch)
     for (int bi = 0; bi < b; bi++) {
         for (int ai = 0; ai < a; ai++) {
-            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;
+            const size_t off = (size_t)bi * s * h + (size_t)ai * dh;   /* into ctx / dctx */
+            const size_t qoff = (size_t)bi * s * ld + (size_t)ai * dh; /* into q, k, v and their gradients */
             const float *p = probs + ((size_t)bi * a + ai) * s * s;
             float *dp = scratch + (size_t)omp_get_thread_num() * 2 * s * s;
             float *pd = dp + (size_t)s * s;
@@ -303,8 +305,8 @@ void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, c
                 pused = pd;
             }
             /* dv = dropout(P)^T dctx; d(dropout(P)) = dctx v^T */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, pused, s, dctx + off, h, 0.0f, dv + off, h);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, 1.0f, dctx + off, h, v + off, h, 0.0f, dp, s);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, pused, s, dctx + off, h, 0.0f, dv + qoff, ld);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, dh, 1.0f, dctx + off, h, v + qoff, ld, 0.0f, dp, s);
             if (drop_p > 0.0f) attn_dropout(dp, dp, s, drop_p, key, base);
             /* softmax backward, then the 1/sqrt(dh) scale */
             for (int i = 0; i < s; i++) {
@@ -316,8 +318,8 @@ void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, c
 #pragma omp simd
                 for (int j = 0; j < s; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, k + off, h, 0.0f, dq + off, h);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, q + off, h, 0.0f, dk + off, h);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, k + qoff, ld, 0.0f, dq + qoff, ld);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, dh, s, 1.0f, dp, s, q + qoff, ld, 0.0f, dk + qoff, ld);
         }
     }
 }

@@ -35,16 +35,17 @@ void pb_tanh_backward(float *dx, const float *y, const float *dout, size_t n);
 void pb_dropout_forward(float *out, const float *x, size_t n, float p, uint64_t key);
 #define pb_dropout_backward pb_dropout_forward
 
-/* Multi-head self-attention core over projected q, k, v [b, s, h] with a heads.
+/* Multi-head self-attention core over projected q, k, v ([b, s, h] with row
+ * stride ld >= h, so they may be column blocks of one [b, s, 3h] array) with a heads.
  * probs[b, a, s, s] = softmax(q k^T / sqrt(h/a)) over keys with mask[b, key] != 0
  * (mask NULL = all valid; masked keys get probability exactly 0);
  * ctx[b, s, h] = dropout(probs) @ v. scratch: per thread s*s floats, n_scratch threads. */
-void pb_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v,
+void pb_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v, int ld,
                           const int32_t *mask, int b, int s, int h, int a, float drop_p, uint64_t key, float *scratch,
                           int n_scratch);
-/* dq, dk, dv [b, s, h] written from dctx. scratch: per thread 2*s*s floats. */
+/* dq, dk, dv (row stride ld, like q, k, v) written from dctx [b, s, h]. scratch: per thread 2*s*s floats. */
 void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
-                           const float *v, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
+                           const float *v, int ld, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
                            float *scratch, int n_scratch);
 
 #endif

@@ -19,7 +19,7 @@ typedef struct {
 } layer_idx;
 
 typedef struct {
-    float *q, *k, *v, *probs, *ctx, *r1, *mean1, *rstd1, *h1, *f, *g, *r2, *mean2, *rstd2, *y;
+    float *qkv, *probs, *ctx, *r1, *mean1, *rstd1, *h1, *f, *g, *r2, *mean2, *rstd2, *y;
 } layer_acts;
 
 /* Private layout: parameter indices and activation pointers carved from acts_mem. */
@@ -36,7 +36,7 @@ struct pb_model_acts {
     /* head */
     float *hx, *hxd, *hz, *hzd, *hm_mean, *hm_rstd, *hu, *hv; /* see head_forward */
     /* backward scratch */
-    float *d_a, *d_b, *d_c, *d_q, *d_k, *d_v, *d_i, *d_head, *attn_scratch;
+    float *d_a, *d_b, *d_c, *d_qkv, *d_i, *d_head, *attn_scratch;
 };
 
 static int has_pooler(pb_model_type t, pb_head_kind h) {
@@ -124,11 +124,13 @@ static void build_table(pb_model *m, table_builder *tb) {
     for (int l = 0; l < c->num_hidden_layers; l++) {
         layer_idx L;
         const char *e = "encoder.layer";
+        /* query, key and value weights adjacent (then their biases adjacent), so
+         * the three projections run as one [3H, H] product */
         L.qw = tb_add(tb, 2, H, H, "%s.%s.%d.attention.self.query.weight", p, e, l);
-        L.qb = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.self.query.bias", p, e, l);
         L.kw = tb_add(tb, 2, H, H, "%s.%s.%d.attention.self.key.weight", p, e, l);
-        L.kb = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.self.key.bias", p, e, l);
         L.vw = tb_add(tb, 2, H, H, "%s.%s.%d.attention.self.value.weight", p, e, l);
+        L.qb = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.self.query.bias", p, e, l);
+        L.kb = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.self.key.bias", p, e, l);
         L.vb = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.self.value.bias", p, e, l);
         L.aow = tb_add(tb, 2, H, H, "%s.%s.%d.attention.output.dense.weight", p, e, l);
         L.aob = tb_add(tb, 1, H, 0, "%s.%s.%d.attention.output.dense.bias", p, e, l);
@@ -221,9 +223,7 @@ static void layout_acts(pb_model *m, arena *ar) {
     A->x0 = TAKE_F(ar, N * H);
     for (int l = 0; l < c->num_hidden_layers; l++) {
         layer_acts L;
-        L.q = TAKE_F(ar, N * H);
-        L.k = TAKE_F(ar, N * H);
-        L.v = TAKE_F(ar, N * H);
+        L.qkv = TAKE_F(ar, N * 3 * H); /* rows of [q | k | v] */
         L.probs = TAKE_F(ar, R * NA * S * S);
         L.ctx = TAKE_F(ar, N * H);
         L.r1 = TAKE_F(ar, N * H);
@@ -258,9 +258,7 @@ static void layout_acts(pb_model *m, arena *ar) {
     A->d_a = TAKE_F(ar, N * H);
     A->d_b = TAKE_F(ar, N * H);
     A->d_c = TAKE_F(ar, N * H);
-    A->d_q = TAKE_F(ar, N * H);
-    A->d_k = TAKE_F(ar, N * H);
-    A->d_v = TAKE_F(ar, N * H);
+    A->d_qkv = TAKE_F(ar, N * 3 * H);
     A->d_i = TAKE_F(ar, N * I);
     A->d_head = TAKE_F(ar, hrows * H * 2);
     A->attn_scratch = TAKE_F(ar, T * 2 * S * S);
@@ -557,11 +555,9 @@ int pb_model_forward(pb_model *m, const pb_batch *b, int training, uint64_t drop
         const layer_idx *L = &A->li[l];
         layer_acts *X = &A->la[l];
         const float *x = l == 0 ? A->x0 : A->la[l - 1].y;
-        pb_linear_forward(X->q, x, W(L->qw), W(L->qb), N, H, H);
-        pb_linear_forward(X->k, x, W(L->kw), W(L->kb), N, H, H);
-        pb_linear_forward(X->v, x, W(L->vw), W(L->vb), N, H, H);
-        pb_attention_forward(X->ctx, X->probs, X->q, X->k, X->v, A->mask, R, S, H, NA, ap, site_key(m, l, SITE_ATTN),
-                             A->attn_scratch, nt);
+        pb_linear_forward(X->qkv, x, W(L->qw), W(L->qb), N, H, 3 * H);
+        pb_attention_forward(X->ctx, X->probs, X->qkv, X->qkv + H, X->qkv + 2 * H, 3 * H, A->mask, R, S, H, NA, ap,
+                             site_key(m, l, SITE_ATTN), A->attn_scratch, nt);
         pb_linear_forward(X->r1, X->ctx, W(L->aow), W(L->aob), N, H, H);
         pb_dropout_forward(X->r1, X->r1, (size_t)N * H, hp, site_key(m, l, SITE_ATTN_OUT));
 #pragma omp parallel for schedule(static)
@@ -657,12 +653,10 @@ int pb_model_backward(pb_model *m) {
         pb_layernorm_backward(dy, DW(L->ln1w), DW(L->ln1b), dres, X->r1, X->mean1, X->rstd1, W(L->ln1w), N, H, 0);
         pb_dropout_backward(dtmp, dy, NH, hp, site_key(m, l, SITE_ATTN_OUT));
         pb_linear_backward(dres, DW(L->aow), DW(L->aob), dtmp, X->ctx, W(L->aow), N, H, H, 0);
-        pb_attention_backward(A->d_q, A->d_k, A->d_v, dres, X->q, X->k, X->v, X->probs, R, S, H, NA, ap,
-                              site_key(m, l, SITE_ATTN), A->attn_scratch, nt);
-        /* dy (= d r1, the residual path) accumulates the q, k, v input gradients: d x */
-        pb_linear_backward(dy, DW(L->qw), DW(L->qb), A->d_q, x, W(L->qw), N, H, H, 1);
-        pb_linear_backward(dy, DW(L->kw), DW(L->kb), A->d_k, x, W(L->kw), N, H, H, 1);
-        pb_linear_backward(dy, DW(L->vw), DW(L->vb), A->d_v, x, W(L->vw), N, H, H, 1);
+        pb_attention_backward(A->d_qkv, A->d_qkv + H, A->d_qkv + 2 * H, dres, X->qkv, X->qkv + H, X->qkv + 2 * H, 3 * H,
+                              X->probs, R, S, H, NA, ap, site_key(m, l, SITE_ATTN), A->attn_scratch, nt);
+        /* dy (= d r1, the residual path) accumulates the q, k, v input gradient: d x */
+        pb_linear_backward(dy, DW(L->qw), DW(L->qb), A->d_qkv, x, W(L->qw), N, H, 3 * H, 1);
     }
     /* embeddings */
     pb_dropout_backward(dy, dy, NH, hp, site_key(m, -1, SITE_EMB));

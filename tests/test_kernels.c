@@ -131,7 +131,7 @@ typedef struct {
 } att_ctx;
 static double att_loss(void *p) {
     att_ctx *c = p;
-    pb_attention_forward(c->ctx, c->probs, c->q, c->k, c->v, c->mask, c->b, c->s, c->h, c->a, c->p, 77, c->scratch, 1);
+    pb_attention_forward(c->ctx, c->probs, c->q, c->k, c->v, c->h, c->mask, c->b, c->s, c->h, c->a, c->p, 77, c->scratch, 1);
     return dot_d(c->ctx, c->r, (size_t)c->b * c->s * c->h);
 }
 static void test_attention(void **state) {
@@ -149,7 +149,7 @@ static void test_attention(void **state) {
                 assert_true(probs[((1 * A + a) * S + i) * S + 3] == 0.0f);
                 assert_true(probs[((1 * A + a) * S + i) * S + 4] == 0.0f);
             }
-        pb_attention_backward(dq, dk, dv, r, q, k, v, probs, B, S, H, A, c.p, 77, scratch, 1);
+        pb_attention_backward(dq, dk, dv, r, q, k, v, H, probs, B, S, H, A, c.p, 77, scratch, 1);
         fd_check(pi ? "attention dq (dropout)" : "attention dq", att_loss, &c, q, dq, N, 1e-2f, 2e-3);
         fd_check(pi ? "attention dk (dropout)" : "attention dk", att_loss, &c, k, dk, N, 1e-2f, 2e-3);
         fd_check(pi ? "attention dv (dropout)" : "attention dv", att_loss, &c, v, dv, N, 1e-2f, 2e-3);
