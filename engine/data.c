@@ -1,0 +1,38 @@
+#include "data.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pb_error.h"
+
+int pb_batch_buf_init(pb_batch_buf *bb, int cap_rows, int cap_seq) {
+    memset(bb, 0, sizeof *bb);
+    if (cap_rows <= 0 || cap_seq <= 0) return PB_ERR(PB_EINVAL, "batch buffer %d x %d must be positive", cap_rows, cap_seq);
+    const size_t n = (size_t)cap_rows * (size_t)cap_seq;
+    bb->cap_rows = cap_rows;
+    bb->cap_seq = cap_seq;
+    bb->input_ids = calloc(n, sizeof(int32_t));
+    bb->attention_mask = calloc(n, sizeof(int32_t));
+    bb->token_type_ids = calloc(n, sizeof(int32_t));
+    bb->labels = calloc(n, sizeof(int32_t)); /* [rows, seq] covers mlm; cls/mc use the first rows */
+    bb->start_positions = calloc((size_t)cap_rows, sizeof(int32_t));
+    bb->end_positions = calloc((size_t)cap_rows, sizeof(int32_t));
+    bb->labels_f = calloc((size_t)cap_rows, sizeof(float));
+    if (!bb->input_ids || !bb->attention_mask || !bb->token_type_ids || !bb->labels || !bb->start_positions ||
+        !bb->end_positions || !bb->labels_f) {
+        pb_batch_buf_free(bb);
+        return PB_ERR(PB_ENOMEM, "batch buffer %d x %d", cap_rows, cap_seq);
+    }
+    return 0;
+}
+
+void pb_batch_buf_free(pb_batch_buf *bb) {
+    free(bb->input_ids);
+    free(bb->attention_mask);
+    free(bb->token_type_ids);
+    free(bb->labels);
+    free(bb->start_positions);
+    free(bb->end_positions);
+    free(bb->labels_f);
+    memset(bb, 0, sizeof *bb);
+}

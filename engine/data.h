@@ -1,0 +1,48 @@
+/* The data interface between the trainer and the task registry. The engine
+ * knows nothing of tasks: a task hands the trainer featurized batches and
+ * scores a split's logits with its official metric through these callbacks. */
+#ifndef PB_DATA_H
+#define PB_DATA_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+enum { PB_SPLIT_TRAIN = 0, PB_SPLIT_DEV = 1, PB_SPLIT_TEST = 2 };
+
+/* Arrays a task fills; capacity rows x seq, owned by the trainer. */
+typedef struct {
+    pb_batch b;         /* points into the arrays below */
+    int cap_rows, cap_seq;
+    int32_t *input_ids, *attention_mask, *token_type_ids, *labels, *start_positions, *end_positions;
+    float *labels_f;
+} pb_batch_buf;
+
+int pb_batch_buf_init(pb_batch_buf *bb, int cap_rows, int cap_seq);
+void pb_batch_buf_free(pb_batch_buf *bb);
+
+enum { PB_METRICS_MAX = 4 };
+typedef struct {
+    int n;
+    char name[PB_METRICS_MAX][32]; /* e.g. "accuracy", "f1" */
+    double value[PB_METRICS_MAX];  /* in percent where the metric is a rate */
+} pb_metrics;
+
+typedef struct {
+    void *ctx;
+    const char *name;
+    pb_head_kind head;
+    int num_labels; /* classification classes */
+    int choices;    /* multiple choice; 1 otherwise */
+    int seq;        /* featurized length of every row */
+    int vocab_size; /* smallest vocabulary the ids need */
+    long (*count)(void *ctx, int split);
+    /* Featurize examples idx[0..n) of `split` into bb (n <= bb->cap_rows / choices). */
+    int (*fill)(void *ctx, int split, const long *idx, int n, pb_batch_buf *bb);
+    /* Score the logits of a whole split, examples in order (shape per head for
+     * count(split) examples), with the task's metric. */
+    int (*evaluate)(void *ctx, int split, const float *logits, pb_metrics *out);
+    void (*free)(void *ctx);
+} pb_data_source;
+
+#endif
