@@ -328,3 +328,39 @@ int pb_h5_read_exact(hid_t f, const char *path, const char *name, int want_float
     return rc;
 }
 
+
+int pb_h5_write_double_attr(hid_t loc, const char *path, const char *name, double value) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &value) >= 0;
+    if (a >= 0 && H5Aclose(a) < 0) ok = 0;
+    pb_h5_close_id(&sp, H5Sclose);
+    if (!ok) return PB_ERR(PB_EIO, "cannot write attribute '%s' to '%s'", name, path);
+    return 0;
+}
+
+int pb_h5_read_double_attr(hid_t loc, const char *path, const char *name, double *value) {
+    if (H5Aexists(loc, name) <= 0) return PB_ERR(PB_ENOTFOUND, "'%s' has no attribute '%s'", path, name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int ok = a >= 0 && H5Aread(a, H5T_NATIVE_DOUBLE, value) >= 0;
+    pb_h5_close_id(&a, H5Aclose);
+    if (!ok) return PB_ERR(PB_EFORMAT, "attribute '%s' of '%s' is not a number", name, path);
+    return 0;
+}
+
+int pb_h5_read_floats_n(hid_t f, const char *path, const char *name, float *out, size_t n) {
+    pb_h5_ds_info info;
+    PB_TRY(pb_h5_open_dataset(f, path, name, &info));
+    size_t have = 1;
+    for (int i = 0; i < info.ndim; i++) have *= (size_t)info.dims[i];
+    int rc = 0;
+    if (info.cls != H5T_FLOAT)
+        rc = PB_ERR(PB_EFORMAT, "dataset '%s' in '%s' has %s type; expected float32", name, path,
+                    pb_h5_class_name(info.cls));
+    else if (have != n)
+        rc = PB_ERR(PB_ESHAPE, "dataset '%s' in '%s' has %zu values; expected %zu", name, path, have, n);
+    else if (n && H5Dread(info.ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        rc = PB_ERR(PB_EIO, "cannot read dataset '%s' from '%s'", name, path);
+    pb_h5_close_id(&info.ds, H5Dclose);
+    return rc;
+}

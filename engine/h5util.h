@@ -55,4 +55,10 @@ int pb_h5_read_string_attr(hid_t loc, const char *path, const char *name, char *
 int pb_h5_read_exact(hid_t f, const char *path, const char *name, int want_float, int ndim, const int *shape,
                      const char *shape_names, void **out);
 
+/* Scalar float64 attributes (counters, hyperparameters). */
+int pb_h5_write_double_attr(hid_t loc, const char *path, const char *name, double value);
+int pb_h5_read_double_attr(hid_t loc, const char *path, const char *name, double *value);
+/* Read float dataset `name` holding exactly n values (any shape) into out. */
+int pb_h5_read_floats_n(hid_t f, const char *path, const char *name, float *out, size_t n);
+
 #endif
