@@ -1,0 +1,280 @@
+/* One training cell end to end on the generated toy task: dense training
+ * learns, GMP reaches exactly the scheduled sparsity on the encoder while
+ * embeddings and head stay dense, resume is bitwise equal to an uninterrupted
+ * run, divergence is caught, cached and on-the-fly teacher logits give the
+ * same distillation loss. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "testutil.h"
+#include "trainer.h"
+
+static char g_dir[256];
+static int setup(void **state) {
+    (void)state;
+    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "trainer");
+}
+static int teardown(void **state) {
+    (void)state;
+    pb_test_tmpdir_remove(g_dir);
+    return 0;
+}
+
+enum { SEQ = 24, BATCH = 32 };
+
+static void open_toy(pb_data_source *ds) {
+    pb_task_opts o = {11, SEQ};
+    assert_int_equal(pb_task_open("toy", &o, ds), 0);
+}
+
+static void make_model(pb_model *m, const pb_data_source *ds, uint64_t seed) {
+    pb_config c;
+    pb_test_config(&c, PB_MODEL_BERT, ds->vocab_size, 64, 2, 2, 256, 32);
+    assert_int_equal(pb_model_init(m, &c, PB_HEAD_CLS, 256, SEQ), 0);
+    pb_model_init_weights(m, seed);
+}
+
+/* A linear-decay dense spec over `epochs`. */
+static void base_spec(pb_train_spec *s, int epochs) {
+    memset(s, 0, sizeof *s);
+    s->seed = 5;
+    s->epochs = epochs;
+    s->batch_size = BATCH;
+    pb_adamw_hparams_default(&s->adam);
+    s->max_grad_norm = 1.0f;
+    s->lr.n_segments = 1;
+    s->lr.seg[0].start_epoch = 0;
+    s->lr.seg[0].end_epoch = epochs;
+    s->lr.seg[0].kind = PB_SCHED_LR_LINEAR;
+    s->lr.seg[0].lr_init = 2e-3;
+    s->lr.seg[0].lr_final = 2e-4;
+    s->audit_tol = 1e-9;
+}
+
+static void test_dense_learns(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model m;
+    make_model(&m, &ds, 1);
+    pb_train_spec s;
+    base_spec(&s, 4);
+    s.eval_every_epochs = 1;
+    pb_train_result r;
+    int rc = pb_train_run(&m, &ds, &s, &r);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.status, PB_TRAIN_DONE);
+    assert_int_equal(r.steps, 4 * (2048 / BATCH));
+    assert_int_equal(r.n_evals, 4);
+    printf("dense toy: dev accuracy %.2f%% after %ld steps (chance 33.3%%), %.1f s\n", r.final_metrics.value[0], r.steps,
+           r.wall_seconds);
+    assert_true(r.final_metrics.value[0] > 55.0);
+    /* the loss went down */
+    assert_true(r.curves[(r.steps - 1) * PB_CURVE_COLS] < r.curves[0]);
+    pb_train_result_free(&r);
+    pb_model_free(&m);
+    ds.free(ds.ctx);
+}
+
+static void gmp_spec(pb_train_spec *s, const int *sel) {
+    base_spec(s, 4);
+    s->prune.method = "magnitude";
+    s->prune.scope = PB_PRUNE_SCOPE_GLOBAL;
+    s->prune.mask = PB_PRUNE_MASK_UNSTRUCTURED;
+    s->prune.selected = sel;
+    s->prune.seed = 3;
+    s->sparsity.kind = PB_SCHED_CUBIC;
+    s->sparsity.init_sparsity = 0.5;
+    s->sparsity.final_sparsity = 0.9;
+    s->sparsity.start_epoch = 1;
+    s->sparsity.end_epoch = 3;
+    s->sparsity.update_every_epochs = 0.5;
+}
+
+static void test_gmp_to_90(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model m;
+    make_model(&m, &ds, 1);
+    int *sel = calloc((size_t)m.n_params, sizeof(int));
+    const char *groups[] = {"encoder"};
+    assert_int_equal(pb_prune_select(&m, groups, 1, sel), 0);
+    pb_train_spec s;
+    gmp_spec(&s, sel);
+    pb_train_result r;
+    int rc = pb_train_run(&m, &ds, &s, &r);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.status, PB_TRAIN_DONE);
+    assert_true(r.pruned);
+    /* exactly 90% of the encoder weights are zero, per the audit and per a recount */
+    assert_true(fabs(r.audit.encoder_sparsity - 0.9) < 1.0 / (double)r.audit.encoder_numel);
+    size_t zeros = 0, numel = 0;
+    for (int i = 0; i < m.n_params; i++) {
+        const float *w = pb_model_param_data(&m, i);
+        size_t z = 0;
+        for (size_t j = 0; j < m.params[i].numel; j++) z += w[j] == 0.0f;
+        if (sel[i]) {
+            zeros += z;
+            numel += m.params[i].numel;
+        } else if (m.params[i].ndim == 2) {
+            /* embeddings and head untouched by pruning: no mask zeros (only the
+             * padding row of the word embeddings is zero from initialization) */
+            const float *mk = pb_model_mask(&m, i);
+            for (size_t j = 0; mk && j < m.params[i].numel; j++) assert_true(mk[j] == 1.0f);
+            assert_true(z <= (size_t)m.params[i].shape[1]);
+        }
+    }
+    assert_int_equal(zeros, (size_t)llround(0.9 * (double)numel));
+    /* the schedule is in the curves: dense before epoch 1, 0.9 at the end */
+    assert_true(r.curves[PB_CURVE_SPARSITY] == 0.0f);
+    assert_true(fabsf(r.curves[(r.steps - 1) * PB_CURVE_COLS + PB_CURVE_SPARSITY] - 0.9f) < 1e-6f);
+    assert_true(r.sparse_flops < r.dense_flops);
+    printf("GMP 90%% encoder: dev accuracy %.2f%%, encoder sparsity %.4f, %.1f s\n", r.final_metrics.value[0],
+           r.audit.encoder_sparsity, r.wall_seconds);
+    assert_true(r.final_metrics.value[0] > 40.0);
+    pb_train_result_free(&r);
+    free(sel);
+    pb_model_free(&m);
+    ds.free(ds.ctx);
+}
+
+static void test_resume_bitwise(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model a, b;
+    make_model(&a, &ds, 2);
+    make_model(&b, &ds, 2);
+    int *sel = calloc((size_t)a.n_params, sizeof(int));
+    const char *groups[] = {"encoder"};
+    assert_int_equal(pb_prune_select(&a, groups, 1, sel), 0);
+    char path[512];
+    pb_test_path(path, sizeof path, g_dir, "state.h5");
+    pb_train_spec s;
+    gmp_spec(&s, sel);
+    s.prune.method = "movement"; /* exercises the method state too */
+    s.run_text = "toy resume test";
+    /* uninterrupted */
+    pb_train_result ra, rb;
+    assert_int_equal(pb_train_run(&a, &ds, &s, &ra), 0);
+    /* interrupted after step 150 (last checkpoint at 140), then resumed */
+    s.state_path = path;
+    s.checkpoint_every_steps = 20;
+    s.stop_after_steps = 150;
+    s.resume = 1;
+    assert_int_equal(pb_train_run(&b, &ds, &s, &rb), 0);
+    assert_int_equal(rb.status, PB_TRAIN_STOPPED);
+    pb_train_result_free(&rb);
+    pb_model_free(&b);
+    make_model(&b, &ds, 77); /* different initial weights: everything must come from the state */
+    s.stop_after_steps = 0;
+    int rc = pb_train_run(&b, &ds, &s, &rb);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(rb.status, PB_TRAIN_DONE);
+    assert_int_equal(ra.steps, rb.steps);
+    assert_memory_equal(a.params_mem, b.params_mem, a.n_floats * sizeof(float));
+    assert_memory_equal(a.masks_mem, b.masks_mem, a.n_mask_floats * sizeof(float));
+    assert_memory_equal(ra.curves, rb.curves, sizeof(float) * (size_t)ra.steps * PB_CURVE_COLS);
+    assert_true(ra.final_metrics.value[0] == rb.final_metrics.value[0]);
+    printf("resume: %ld steps, stopped at 150, resumed from 140: parameters, masks, curves bitwise equal\n", ra.steps);
+    /* a state from another run config is refused */
+    s.run_text = "another run";
+    assert_int_equal(pb_train_run(&b, &ds, &s, &rb), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("different run config");
+    pb_train_result_free(&ra);
+    pb_train_result_free(&rb);
+    free(sel);
+    pb_model_free(&a);
+    pb_model_free(&b);
+    ds.free(ds.ctx);
+}
+
+static void test_divergence(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model m;
+    make_model(&m, &ds, 1);
+    int i = pb_model_find_param(&m, "classifier.weight");
+    pb_model_param_data(&m, i)[0] = NAN;
+    pb_train_spec s;
+    base_spec(&s, 1);
+    pb_train_result r;
+    assert_int_equal(pb_train_run(&m, &ds, &s, &r), 0);
+    assert_int_equal(r.status, PB_TRAIN_DIVERGED);
+    assert_non_null(strstr(r.reason, "NaN at step 0"));
+    pb_train_result_free(&r);
+    pb_model_free(&m);
+    ds.free(ds.ctx);
+}
+
+/* Teacher logits computed once for the split (in fixed chunks of examples)
+ * and gathered per batch give the distillation loss of the teacher's forward
+ * on that batch. Not bit for bit: OpenBLAS picks its micro-kernels by matrix
+ * size, so a row's logits move in the last bits with the batch around it
+ * (also on one thread). Agreement is to float rounding. */
+static void test_kd_cache_equal(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model teacher, student;
+    make_model(&teacher, &ds, 3);
+    make_model(&student, &ds, 4);
+    float *cached;
+    size_t stride;
+    assert_int_equal(pb_train_predict(&teacher, &ds, PB_SPLIT_TRAIN, 64, &cached, &stride), 0);
+    assert_int_equal(stride, 3);
+    pb_batch_buf bb;
+    assert_int_equal(pb_batch_buf_init(&bb, 16, SEQ), 0);
+    long idx[16];
+    for (int i = 0; i < 16; i++) idx[i] = 1000 + 37 * i;
+    assert_int_equal(ds.fill(ds.ctx, PB_SPLIT_TRAIN, idx, 16, &bb), 0);
+    float fly[48], gathered[48], l1, l2;
+    assert_int_equal(pb_model_forward(&teacher, &bb.b, 0, 0), 0);
+    memcpy(fly, teacher.logits, sizeof fly);
+    for (int i = 0; i < 16; i++) memcpy(gathered + 3 * i, cached + (size_t)idx[i] * 3, 3 * sizeof(float));
+    PB_ASSERT_CLOSE("cached vs on-the-fly teacher logits", gathered, fly, 48, 1e-5, 1e-6);
+    pb_kd_params kd = {0.5f, 2.0f};
+    assert_int_equal(pb_model_forward(&student, &bb.b, 1, 9), 0);
+    assert_int_equal(pb_loss_kd(&student, &bb.b, fly, &kd, &l1), 0);
+    assert_int_equal(pb_loss_kd(&student, &bb.b, gathered, &kd, &l2), 0);
+    PB_ASSERT_CLOSE("cached vs on-the-fly KD loss", &l2, &l1, 1, 1e-6, 0.0);
+    printf("KD cache: logits within %.2g, losses %.9g vs %.9g\n", pb_test_worst_abs_seen, (double)l2, (double)l1);
+    free(cached);
+    pb_batch_buf_free(&bb);
+    pb_model_free(&teacher);
+    pb_model_free(&student);
+    ds.free(ds.ctx);
+}
+
+static void test_bad_spec(void **state) {
+    (void)state;
+    pb_data_source ds;
+    open_toy(&ds);
+    pb_model m;
+    make_model(&m, &ds, 1);
+    pb_train_spec s;
+    pb_train_result r;
+    base_spec(&s, 0);
+    assert_int_equal(pb_train_run(&m, &ds, &s, &r), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("train.epochs");
+    base_spec(&s, 1);
+    s.batch_size = 100000;
+    assert_int_equal(pb_train_run(&m, &ds, &s, &r), PB_ERANGE);
+    PB_ASSERT_MSG_HAS("capacity");
+    pb_model_free(&m);
+    ds.free(ds.ctx);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_learns),   cmocka_unit_test(test_gmp_to_90), cmocka_unit_test(test_resume_bitwise),
+        cmocka_unit_test(test_divergence),     cmocka_unit_test(test_kd_cache_equal), cmocka_unit_test(test_bad_spec),
+    };
+    return cmocka_run_group_tests_name("trainer", tests, setup, teardown);
+}
