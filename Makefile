@@ -105,3 +105,8 @@ clean:
 	rm -rf build build-asan build-ubsan bin/prunebench
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/harness/main.d
+
+# Provenance: the commit the harness was built from goes into every result.h5.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+$(BUILD)/harness/cell.o: CFLAGS += -DPB_GIT_COMMIT=\"$(GIT_COMMIT)\"
+$(BUILD)/harness/cell.o: $(wildcard .git/HEAD)

@@ -15,7 +15,10 @@
 #include "io.h"
 #include "loss.h"
 #include "model.h"
+#include "cell.h"
 #include "pb_error.h"
+#include "prune.h"
+#include "runconfig.h"
 
 #define PB_CLI_VERSION "0.1.0"
 
@@ -25,6 +28,8 @@ static const char *const usage_text =
     "usage: prunebench <command> [options]\n"
     "\n"
     "commands:\n"
+    "  train     train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5\n"
+    "  inspect   per-parameter numel and nonzeros of a checkpoint, then group totals\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -41,7 +46,19 @@ static const char *const usage_text =
     "  --threads T         OpenMP and OpenBLAS threads (default: OMP_NUM_THREADS)\n"
     "  --kd-teacher T.h5   distil from its float32 `teacher_logits` (the logits' shape);\n"
     "                      needs --kd-temperature (> 0) and --kd-hardness (in [0, 1])\n"
-    "Evaluation mode: no dropout.\n";
+    "Evaluation mode: no dropout.\n"
+    "\n"
+    "prunebench train RUN.yaml --out DIR [--resume] [--threads T] [--cache DIR]\n"
+    "  --out DIR           model.h5 (final model, pruned weights exactly zero), result.h5\n"
+    "                      (metrics, curves, sparsity audit, accounting; results/SCHEMA.md),\n"
+    "                      state.h5 while running (checkpoints, train.checkpoint_every_steps)\n"
+    "  --resume            continue from DIR/state.h5 when it exists\n"
+    "  --cache DIR         teacher-logit cache for distillation (default cache/kd)\n"
+    "  exit status 3 when the run diverged (NaN or Inf loss)\n"
+    "\n"
+    "prunebench inspect MODEL.h5\n"
+    "  one line per parameter: name, numel, nonzeros (tab-separated); then per group\n"
+    "  (encoder, embeddings, head): group, numel, nonzeros, sparsity\n";
 
 static int usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -269,6 +286,78 @@ static int cmd_grad(int argc, char **argv) {
     return rc < 0 ? fail() : 0;
 }
 
+static int cmd_train(int argc, char **argv) {
+    const char *yaml = NULL, *out = NULL, *cache = NULL;
+    int resume = 0, threads = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
+        else if (!strcmp(argv[i], "--resume")) resume = 1;
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            if (parse_int(argv[++i], &threads) || threads <= 0) return usage_error("train: --threads needs a positive integer");
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && !yaml) yaml = argv[i];
+        else return usage_error("train: unexpected argument '%s'", argv[i]);
+    }
+    if (!yaml || !out) return usage_error("train: needs RUN.yaml and --out DIR");
+    pb_runconfig rc;
+    pb_runconfig_init(&rc);
+    if (pb_runconfig_load(&rc, yaml) < 0) return fail();
+    if (threads) rc.threads = threads;
+    pb_cell_opts o = {out, resume, cache, 0};
+    pb_cell_outcome oc;
+    int r = pb_cell_run(&rc, &o, &oc);
+    pb_runconfig_free(&rc);
+    if (r < 0) return fail();
+    if (oc.status == PB_TRAIN_DIVERGED) {
+        fprintf(stderr, "prunebench: %s: run diverged: %s\n", yaml, oc.reason);
+        return 3;
+    }
+    printf("train: %s, %ld steps in %.1f s", yaml, oc.steps, oc.wall_seconds);
+    for (int i = 0; i < oc.metrics.n; i++) printf(", %s %.2f", oc.metrics.name[i], oc.metrics.value[i]);
+    if (oc.encoder_sparsity > 0) printf(", encoder sparsity %.4f", oc.encoder_sparsity);
+    printf("%s -> %s\n", oc.kd_cache_hit ? " (teacher logits from cache)" : "", out);
+    return 0;
+}
+
+/* The head whose tensors the checkpoint holds exactly. */
+static int detect_head(const char *path, const pb_config *cfg, pb_model *m) {
+    for (int h = 0; h <= PB_HEAD_MLM; h++) {
+        if (pb_model_init(m, cfg, (pb_head_kind)h, 1, 1) < 0) return -1;
+        int missing = 0, extra = 0;
+        if (pb_io_load_checkpoint(m, path, 1, &missing, &extra) == 0 && missing == 0 && extra == 0) return 0;
+        pb_model_free(m);
+    }
+    return PB_ERR(PB_EFORMAT, "%s: its tensors match none of the heads cls, reg, span, mc, mlm", path);
+}
+
+static int cmd_inspect(int argc, char **argv) {
+    if (argc != 1 || argv[0][0] == '-') return usage_error("inspect: needs exactly one MODEL.h5");
+    pb_config cfg;
+    if (pb_io_read_checkpoint_config(argv[0], &cfg) < 0) return fail();
+    pb_model m;
+    if (detect_head(argv[0], &cfg, &m) < 0) return fail();
+    size_t numel[PB_PRUNE_N_GROUPS] = {0}, nz[PB_PRUNE_N_GROUPS] = {0};
+    for (int i = 0; i < m.n_params; i++) {
+        const float *w = pb_model_param_data(&m, i);
+        size_t z = 0;
+        for (size_t j = 0; j < m.params[i].numel; j++) z += w[j] != 0.0f;
+        printf("%s\t%zu\t%zu\n", m.params[i].name, m.params[i].numel, z);
+        int g;
+        if (pb_prune_param_group(&m, i, &g) == 0 && g >= 0) {
+            numel[g] += m.params[i].numel;
+            nz[g] += z;
+        }
+    }
+    for (int g = 0; g < PB_PRUNE_N_GROUPS; g++)
+        printf("group\t%s\t%zu\t%zu\t%.6f\n", pb_prune_group_name((pb_prune_group)g), numel[g], nz[g],
+               numel[g] ? 1.0 - (double)nz[g] / (double)numel[g] : 0.0);
+    pb_model_free(&m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -284,5 +373,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "grad") == 0) return cmd_grad(argc - 2, argv + 2);
+    if (strcmp(cmd, "train") == 0) return cmd_train(argc - 2, argv + 2);
+    if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

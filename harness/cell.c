@@ -1,0 +1,327 @@
+#include "cell.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "cell_result.h"
+#include "h5util.h"
+#include "io.h"
+#include "pb_error.h"
+#include "registry.h"
+
+#ifndef PB_GIT_COMMIT
+#define PB_GIT_COMMIT "unknown"
+#endif
+
+/* ---- schedules from the run config -------------------------------------- */
+
+static int build_lr(const pb_runconfig *rc, int epochs, double prune_start, double prune_end, double every,
+                    pb_lr_sched *lr) {
+    memset(lr, 0, sizeof *lr);
+    const pb_runconfig_train *t = &rc->train;
+    pb_lr_segment *s = lr->seg;
+    pb_runconfig_lr_schedule kind = rc->prune.enabled ? rc->prune.lr_schedule : PB_RUNCONFIG_LR_LINEAR;
+    if (kind == PB_RUNCONFIG_LR_CONSTANT) {
+        lr->n_segments = 1;
+        s[0] = (pb_lr_segment){0, epochs, PB_SCHED_LR_CONSTANT, t->lr, t->lr, 0, 0, 0, 0};
+    } else if (kind == PB_RUNCONFIG_LR_LINEAR || prune_start >= epochs) {
+        lr->n_segments = 1;
+        s[0] = (pb_lr_segment){0, epochs, PB_SCHED_LR_LINEAR, t->lr, t->lr_final, 0, t->warmup_fraction, 0, 0};
+    } else {
+        /* dense epochs decay linearly; from the first pruning step the LR rewinds
+         * at every pruning step and decays to lr_final by the next (oBERT/GMP*) */
+        int n = 0;
+        if (prune_start > 0)
+            s[n++] = (pb_lr_segment){0, prune_start, PB_SCHED_LR_LINEAR, t->lr, t->lr_final, 0, t->warmup_fraction, 0, 0};
+        s[n++] = (pb_lr_segment){prune_start, epochs, PB_SCHED_LR_CYCLIC, t->lr, t->lr_final, 0, 0, every, prune_end};
+        lr->n_segments = n;
+    }
+    return pb_sched_validate_lr(lr);
+}
+
+int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected, pb_train_spec *spec) {
+    memset(spec, 0, sizeof *spec);
+    spec->seed = rc->seed;
+    spec->epochs = rc->train.epochs;
+    spec->batch_size = rc->train.batch_size;
+    pb_adamw_hparams_default(&spec->adam);
+    spec->adam.weight_decay = rc->train.weight_decay;
+    spec->max_grad_norm = rc->train.max_grad_norm;
+    spec->eval_every_epochs = rc->train.eval_every_epochs;
+    spec->checkpoint_every_steps = rc->train.checkpoint_every_steps;
+    spec->audit_tol = 1e-9;
+    if (!rc->prune.enabled) return build_lr(rc, spec->epochs, spec->epochs, spec->epochs, 1, &spec->lr);
+
+    const pb_runconfig_schedule *sc = &rc->prune.schedule;
+    pb_sparsity_sched *sp = &spec->sparsity;
+    sp->kind = (pb_sched_kind)sc->kind;
+    sp->init_sparsity = sc->init_sparsity;
+    sp->final_sparsity = sc->final_sparsity;
+    sp->start_epoch = sc->start_epoch;
+    sp->end_epoch = sc->end_epoch;
+    sp->update_every_epochs = sc->update_every_epochs;
+    if (rc->prune.recipe == PB_RUNCONFIG_RECIPE_SCALED) {
+        /* the sparsity-scaled rule: epochs, window, frequency and LR cycles from the target */
+        pb_recipe base = {rc->train.epochs, sc->start_epoch, sc->start_epoch, sc->end_epoch, sc->update_every_epochs,
+                          sc->init_sparsity, sc->final_sparsity, rc->train.lr, rc->train.lr_final,
+                          rc->train.epochs - sc->end_epoch};
+        pb_recipe scaled;
+        PB_TRY(pb_recipe_scale(&base, sc->final_sparsity, 1, &scaled));
+        PB_TRY(pb_recipe_sparsity_sched(&scaled, sp));
+        sp->kind = (pb_sched_kind)sc->kind;
+        spec->epochs = (int)scaled.epochs;
+        if ((double)spec->epochs != scaled.epochs)
+            return PB_ERR(PB_EINVAL, "scaled recipe has %g epochs; expected a whole number", scaled.epochs);
+    }
+    PB_TRY(pb_sched_validate(sp));
+    PB_TRY(build_lr(rc, spec->epochs, sp->start_epoch, sp->end_epoch, sp->update_every_epochs, &spec->lr));
+    PB_TRY(pb_prune_select(m, (const char *const *)rc->prune.groups, (int)rc->prune.n_groups, selected));
+    spec->prune.method = pb_runconfig_enum_name(PB_RUNCONFIG_ENUM_METHOD, (int)rc->prune.method);
+    spec->prune.scope = rc->prune.scope == PB_RUNCONFIG_SCOPE_LAYER ? PB_PRUNE_SCOPE_LAYER : PB_PRUNE_SCOPE_GLOBAL;
+    PB_TRY(pb_prune_mask_from_name(pb_runconfig_enum_name(PB_RUNCONFIG_ENUM_MASK, (int)rc->prune.mask), &spec->prune.mask));
+    spec->prune.selected = selected;
+    spec->prune.seed = rc->seed;
+    return 0;
+}
+
+/* ---- model ----------------------------------------------------------------- */
+
+static int open_model(pb_model *m, const char *checkpoint, const pb_config *init_cfg, const pb_data_source *ds,
+                      int rows, uint64_t seed) {
+    pb_config cfg;
+    if (checkpoint) PB_TRY(pb_io_read_checkpoint_config(checkpoint, &cfg));
+    else cfg = *init_cfg;
+    if (ds->head == PB_HEAD_CLS) cfg.num_labels = ds->num_labels;
+    PB_TRY(pb_model_init(m, &cfg, ds->head, rows, ds->seq));
+    /* task heads absent from a checkpoint keep Hugging Face's initialization */
+    pb_model_init_weights(m, seed);
+    if (!checkpoint) return 0;
+    int missing = 0, extra = 0;
+    int rc = pb_io_load_checkpoint(m, checkpoint, 1, &missing, &extra);
+    if (rc < 0) pb_model_free(m);
+    return rc;
+}
+
+/* ---- teacher logits, cached on disk ---------------------------------------- */
+
+/* FNV-1a 64: a cache key, not a security hash. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static int file_hash(const char *path, uint64_t *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return PB_ERR(PB_EIO, "cannot read teacher '%s': %s", path, strerror(errno));
+    uint64_t h = 0xcbf29ce484222325ULL;
+    unsigned char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) h = fnv(h, buf, k);
+    fclose(f);
+    *out = h;
+    return 0;
+}
+
+static int mkdir_p(const char *dir) {
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+    return 0;
+}
+
+static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const pb_data_source *ds, int rows,
+                          float **logits, size_t *stride, int *hit) {
+    uint64_t h = 0;
+    PB_TRY(file_hash(rc->kd.teacher, &h));
+    h = fnv(h, ds->name, strlen(ds->name));
+    h = fnv(h, &ds->seq, sizeof ds->seq);
+    const char *dir = o->cache_dir ? o->cache_dir : "cache/kd";
+    char path[1200];
+    snprintf(path, sizeof path, "%s/teacher-%016llx.h5", dir, (unsigned long long)h);
+    const long n = ds->count(ds->ctx, PB_SPLIT_TRAIN);
+    *hit = 0;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        pb_h5_quiet q;
+        pb_h5_quiet_begin(&q);
+        hid_t f = -1;
+        double s = 0;
+        int rc2 = pb_h5_open_read(path, "teacher-logit cache", &f);
+        if (rc2 == 0) rc2 = pb_h5_read_double_attr(f, path, "stride", &s);
+        if (rc2 == 0) {
+            *stride = (size_t)s;
+            *logits = malloc(sizeof(float) * (size_t)n * *stride);
+            rc2 = *logits ? pb_h5_read_floats_n(f, path, "logits", *logits, (size_t)n * *stride)
+                          : PB_ERR(PB_ENOMEM, "teacher logits");
+        }
+        if (f >= 0) H5Fclose(f);
+        pb_h5_quiet_end(&q);
+        if (rc2 == 0) {
+            *hit = 1;
+            return 0;
+        }
+        free(*logits);
+        *logits = NULL; /* an unreadable cache entry is recomputed */
+    }
+    pb_model t;
+    PB_TRY(open_model(&t, rc->kd.teacher, NULL, ds, rows, rc->seed));
+    int r = pb_train_predict(&t, ds, PB_SPLIT_TRAIN, rc->train.batch_size, logits, stride);
+    pb_model_free(&t);
+    if (r < 0) return r;
+    /* write the cache entry atomically */
+    PB_TRY(mkdir_p(dir));
+    char *tmp = pb_h5_temp_path(path);
+    if (!tmp) return PB_ERR(PB_ENOMEM, "temp path");
+    pb_h5_quiet q;
+    pb_h5_quiet_begin(&q);
+    hid_t dcpl = pb_h5_dataset_plist(), f = pb_h5_create_file(tmp);
+    r = (f < 0 || dcpl < 0) ? PB_ERR(PB_EIO, "cannot create '%s'", tmp) : 0;
+    int shape[2] = {(int)n, (int)*stride};
+    if (r == 0) r = pb_h5_write_floats(f, dcpl, path, "logits", 2, shape, *logits);
+    if (r == 0) r = pb_h5_write_double_attr(f, path, "stride", (double)*stride);
+    if (r == 0) r = pb_h5_write_string_attr(f, path, "teacher", rc->kd.teacher);
+    if (r == 0) r = pb_h5_write_string_attr(f, path, "task", ds->name);
+    pb_h5_close_id(&dcpl, H5Pclose);
+    return pb_h5_finish_temp_file(f, tmp, path, &q, r);
+}
+
+/* ---- provenance -------------------------------------------------------------- */
+
+static void iso_now(char *buf, size_t n) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void cpu_model(char *buf, size_t n) {
+    snprintf(buf, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c += 2;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(buf, n, "%s", c);
+            }
+            break;
+        }
+    fclose(f);
+}
+
+/* ---- the cell ------------------------------------------------------------------ */
+
+int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out) {
+    memset(out, 0, sizeof *out);
+    if (!o || !o->out_dir) return PB_ERR(PB_EINVAL, "a cell needs an output directory");
+    PB_TRY(mkdir_p(o->out_dir));
+    if (rc->threads > 0) {
+        omp_set_num_threads(rc->threads);
+        openblas_set_num_threads(rc->threads);
+    }
+    char start[32];
+    iso_now(start, sizeof start);
+    char *run_yaml = NULL;
+    PB_TRY(pb_runconfig_to_yaml(rc, &run_yaml));
+
+    /* the data are the task's own (seed 0): the run seed varies training, not data */
+    pb_task_opts topts = {0, rc->train.max_seq_length};
+    pb_data_source ds;
+    int r = pb_task_open(rc->task, &topts, &ds);
+    if (r < 0) {
+        free(run_yaml);
+        return r;
+    }
+    const int rows = rc->train.batch_size * (ds.choices > 0 ? ds.choices : 1);
+    pb_model m;
+    memset(&m, 0, sizeof m);
+    r = open_model(&m, rc->model.checkpoint, &rc->model.config, &ds, rows, rc->seed);
+    int *selected = NULL;
+    float *teacher = NULL;
+    pb_train_spec spec;
+    pb_train_result res;
+    memset(&res, 0, sizeof res);
+    char state_path[1200], model_path[1200], result_path[1200];
+    snprintf(state_path, sizeof state_path, "%s/state.h5", o->out_dir);
+    snprintf(model_path, sizeof model_path, "%s/model.h5", o->out_dir);
+    snprintf(result_path, sizeof result_path, "%s/result.h5", o->out_dir);
+    if (r == 0) {
+        selected = calloc((size_t)m.n_params, sizeof(int));
+        r = selected ? pb_cell_train_spec(rc, &m, selected, &spec) : PB_ERR(PB_ENOMEM, "selection");
+    }
+    if (r == 0 && rc->kd.enabled) {
+        size_t stride = 0;
+        r = teacher_logits(rc, o, &ds, rows, &teacher, &stride, &out->kd_cache_hit);
+        spec.teacher_logits = teacher;
+        spec.teacher_stride = stride;
+        spec.kd.hardness = rc->kd.hardness;
+        spec.kd.temperature = rc->kd.temperature;
+    }
+    if (r == 0) {
+        spec.state_path = state_path;
+        spec.resume = o->resume;
+        spec.run_text = run_yaml;
+        spec.stop_after_steps = o->stop_after_steps;
+        r = pb_train_run(&m, &ds, &spec, &res);
+    }
+    if (r == 0 && res.status == PB_TRAIN_DONE) r = pb_io_save_checkpoint(&m, model_path);
+    if (r == 0 && res.status != PB_TRAIN_STOPPED) {
+        pb_group_cost costs[PB_PRUNE_N_GROUPS];
+        r = pb_prune_group_costs(&m, ds.seq, costs);
+        char end[32], host[256] = "unknown", cpu[256], cell_id[32];
+        iso_now(end, sizeof end);
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = 0;
+        cpu_model(cpu, sizeof cpu);
+        snprintf(cell_id, sizeof cell_id, "%016llx",
+                 (unsigned long long)fnv(0xcbf29ce484222325ULL, run_yaml, strlen(run_yaml)));
+        pb_cell_info info = {.run_yaml = run_yaml,
+                             .cell_id = cell_id,
+                             .task = rc->task,
+                             .model = rc->model.checkpoint ? rc->model.checkpoint : "init:random",
+                             .seed = rc->seed,
+                             .threads = omp_get_max_threads(),
+                             .seq_len = ds.seq,
+                             .blas_core = openblas_get_corename(),
+                             .host = host,
+                             .cpu_model = cpu,
+                             .git_commit = PB_GIT_COMMIT,
+                             .start_time = start,
+                             .end_time = end};
+        if (r == 0) r = pb_cell_result_write(result_path, &info, &res, costs);
+    }
+    if (r == 0) {
+        out->status = res.status;
+        snprintf(out->reason, sizeof out->reason, "%s", res.reason);
+        out->metrics = res.final_metrics;
+        out->encoder_sparsity = res.pruned ? res.audit.encoder_sparsity : 0.0;
+        out->steps = res.steps;
+        out->wall_seconds = res.wall_seconds;
+        if (res.status == PB_TRAIN_DONE) remove(state_path); /* finished: the result is the record */
+    }
+    pb_train_result_free(&res);
+    free(teacher);
+    free(selected);
+    free(run_yaml);
+    pb_model_free(&m);
+    ds.free(ds.ctx);
+    return r;
+}

@@ -1,0 +1,33 @@
+/* One cell from a run config: resolve the model, the task, the recipe and
+ * distillation into a training spec, train (resumably), and write
+ * DIR/model.h5 and DIR/result.h5. */
+#ifndef PB_CELL_H
+#define PB_CELL_H
+
+#include "runconfig.h"
+#include "trainer.h"
+
+typedef struct {
+    const char *out_dir;   /* DIR: model.h5, result.h5, state.h5 */
+    int resume;            /* continue from DIR/state.h5 when it exists */
+    const char *cache_dir; /* teacher-logit cache; NULL: "cache/kd" */
+    long stop_after_steps; /* tests: stop as if killed (0: off) */
+} pb_cell_opts;
+
+typedef struct {
+    int status;             /* PB_TRAIN_* */
+    char reason[256];
+    pb_metrics metrics;     /* final dev metrics */
+    double encoder_sparsity;
+    long steps;
+    double wall_seconds;
+    int kd_cache_hit;       /* teacher logits came from the cache */
+} pb_cell_outcome;
+
+int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out);
+
+/* The training spec of a run config for a model of `total_epochs` (scaled
+ * recipes change it): schedules, pruning, optimizer. selected: [m->n_params]. */
+int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected, pb_train_spec *spec);
+
+#endif

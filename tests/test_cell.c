@@ -1,0 +1,180 @@
+/* One cell from YAML to files: `prunebench train` on the toy task with GMP to
+ * 90% on the encoder group; `prunebench inspect` shows 90% over the encoder
+ * and dense embeddings and head; a killed-and-resumed cell writes the same
+ * model bit for bit; distillation reuses cached teacher logits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "h5read.h"
+#include "testutil.h"
+
+static char g_dir[256];
+static const char *g_cli;
+static int setup(void **state) {
+    (void)state;
+    g_cli = getenv("PB_CLI");
+    if (!g_cli) g_cli = "bin/prunebench";
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "cell");
+}
+static int teardown(void **state) {
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *GMP_YAML =
+    "model: {init: random, config: {model_type: bert, vocab_size: 64, hidden_size: 64, num_hidden_layers: 2,\n"
+    "        num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 32}}\n"
+    "task: toy\n"
+    "seed: 1\n"
+    "train: {epochs: 4, batch_size: 32, max_seq_length: 24, lr: 2e-3, lr_final: 2e-4, weight_decay: 0.01}\n"
+    "prune:\n"
+    "  method: magnitude\n"
+    "  scope: global\n"
+    "  groups: [encoder]\n"
+    "  schedule: {kind: cubic, init_sparsity: 0.5, final_sparsity: 0.9, start_epoch: 1, end_epoch: 3, "
+    "update_every_epochs: 0.5}\n"
+    "  lr_schedule: cyclic\n";
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *slurp_cmd(const char *cmd, int *status) {
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t k;
+    while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += k;
+        if (n + 1 >= cap) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = 0;
+    *status = pclose(p);
+    return buf;
+}
+
+static void test_train_and_inspect(void **state) {
+    (void)state;
+    char yaml[512], out[512], cmd[2048];
+    pb_test_path(yaml, sizeof yaml, g_dir, "gmp.yaml");
+    pb_test_path(out, sizeof out, g_dir, "gmp");
+    write_file(yaml, GMP_YAML);
+    snprintf(cmd, sizeof cmd, "%s train '%s' --out '%s' 2>&1", g_cli, yaml, out);
+    int st;
+    char *txt = slurp_cmd(cmd, &st);
+    printf("%s", txt);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(txt, "encoder sparsity 0.9000"));
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s inspect '%s/model.h5'", g_cli, out);
+    txt = slurp_cmd(cmd, &st);
+    assert_int_equal(st, 0);
+    /* the group totals: encoder exactly 90% zeros, embeddings and head dense but
+     * for the zero padding row of the word embeddings */
+    char *enc = strstr(txt, "group\tencoder\t");
+    assert_non_null(enc);
+    size_t numel, nz;
+    double sp;
+    assert_int_equal(sscanf(enc, "group\tencoder\t%zu\t%zu\t%lf", &numel, &nz, &sp), 3);
+    assert_int_equal(numel - nz, (size_t)llround(0.9 * (double)numel));
+    char *emb = strstr(txt, "group\tembeddings\t");
+    assert_non_null(emb);
+    assert_int_equal(sscanf(emb, "group\tembeddings\t%zu\t%zu\t%lf", &numel, &nz, &sp), 3);
+    assert_true(numel - nz <= 64); /* the pad row of word_embeddings (hidden 64) */
+    char *head = strstr(txt, "group\thead\t");
+    assert_non_null(head);
+    assert_int_equal(sscanf(head, "group\thead\t%zu\t%zu\t%lf", &numel, &nz, &sp), 3);
+    assert_int_equal(numel, nz);
+    /* per-parameter lines are tab-separated name, numel, nonzeros */
+    assert_non_null(strstr(txt, "bert.encoder.layer.0.attention.self.query.weight\t4096\t"));
+    free(txt);
+    /* result.h5 has the metric and the audit */
+    char rpath[600];
+    snprintf(rpath, sizeof rpath, "%s/result.h5", out);
+    hid_t f = H5Fopen(rpath, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    float *acc;
+    assert_int_equal(h5_read_floats(f, "metrics/accuracy", &acc), 1);
+    printf("toy GMP 90%%: dev accuracy %.2f\n", (double)acc[0]);
+    assert_true(acc[0] > 40.0f);
+    free(acc);
+    H5Fclose(f);
+}
+
+static void test_resume_equal(void **state) {
+    (void)state;
+    pb_runconfig rc;
+    pb_runconfig_init(&rc);
+    assert_int_equal(pb_runconfig_parse(&rc, GMP_YAML, "gmp.yaml"), 0);
+    rc.train.checkpoint_every_steps = 25;
+    char a[512], b[512];
+    pb_test_path(a, sizeof a, g_dir, "straight");
+    pb_test_path(b, sizeof b, g_dir, "killed");
+    pb_cell_opts oa = {a, 0, NULL, 0}, ob = {b, 1, NULL, 130};
+    pb_cell_outcome ra, rb;
+    assert_int_equal(pb_cell_run(&rc, &oa, &ra), 0);
+    assert_int_equal(pb_cell_run(&rc, &ob, &rb), 0);
+    assert_int_equal(rb.status, PB_TRAIN_STOPPED);
+    ob.stop_after_steps = 0;
+    assert_int_equal(pb_cell_run(&rc, &ob, &rb), 0);
+    assert_int_equal(rb.status, PB_TRAIN_DONE);
+    assert_true(ra.metrics.value[0] == rb.metrics.value[0]);
+    /* the final models are the same file content */
+    char ma[600], mb[600], cmd[1400];
+    snprintf(ma, sizeof ma, "%s/model.h5", a);
+    snprintf(mb, sizeof mb, "%s/model.h5", b);
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", ma, mb);
+    assert_int_equal(system(cmd), 0);
+    printf("cell resume: killed at step 130 (checkpoint 125), resumed: model.h5 identical, accuracy %.2f\n",
+           ra.metrics.value[0]);
+    pb_runconfig_free(&rc);
+}
+
+static void test_kd_cache(void **state) {
+    (void)state;
+    /* a teacher: the dense cell's model */
+    char dense_yaml[512], tdir[512], cache[512], kd_dir[512], yaml[1400];
+    pb_test_path(tdir, sizeof tdir, g_dir, "teacher");
+    pb_test_path(cache, sizeof cache, g_dir, "kdcache");
+    pb_test_path(kd_dir, sizeof kd_dir, g_dir, "student");
+    pb_runconfig rc;
+    pb_runconfig_init(&rc);
+    const char *dense =
+        "model: {init: random, config: {model_type: bert, vocab_size: 64, hidden_size: 32, num_hidden_layers: 1,\n"
+        "        num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32}}\n"
+        "task: toy\ntrain: {epochs: 1, batch_size: 32, max_seq_length: 24, lr: 2e-3}\n";
+    assert_int_equal(pb_runconfig_parse(&rc, dense, "dense.yaml"), 0);
+    pb_cell_opts o = {tdir, 0, cache, 0};
+    pb_cell_outcome oc;
+    assert_int_equal(pb_cell_run(&rc, &o, &oc), 0);
+    pb_runconfig_free(&rc);
+    (void)dense_yaml;
+    snprintf(yaml, sizeof yaml, "%skd: {teacher: \"%s/model.h5\", hardness: 0.5, temperature: 2.0}\n", dense, tdir);
+    pb_runconfig_init(&rc);
+    int r = pb_runconfig_parse(&rc, yaml, "kd.yaml");
+    if (r) print_error("%s\n", pb_error_msg());
+    assert_int_equal(r, 0);
+    pb_cell_opts ok = {kd_dir, 0, cache, 0};
+    assert_int_equal(pb_cell_run(&rc, &ok, &oc), 0);
+    assert_int_equal(oc.kd_cache_hit, 0);
+    double first = oc.metrics.value[0];
+    assert_int_equal(pb_cell_run(&rc, &ok, &oc), 0);
+    assert_int_equal(oc.kd_cache_hit, 1);
+    assert_true(oc.metrics.value[0] == first); /* cached logits are the computed ones */
+    pb_runconfig_free(&rc);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
+                                       cmocka_unit_test(test_kd_cache)};
+    return cmocka_run_group_tests_name("cell", tests, setup, teardown);
+}
