@@ -144,10 +144,41 @@ static int mkdir_p(const char *dir) {
     return 0;
 }
 
+/* kd.teacher: dense — the dense teacher is fine-tuned here from the same
+ * model source and train settings (no pruning, no distillation), once: its
+ * cell directory under the cache is named by the hash of its run config. */
+static int dense_teacher(const pb_runconfig *rc, const pb_cell_opts *o, char *path, size_t n) {
+    pb_runconfig t = *rc; /* shallow: shares the strings, freed by the caller's rc */
+    t.prune.enabled = 0;
+    t.kd.enabled = 0;
+    char *yaml = NULL;
+    PB_TRY(pb_runconfig_to_yaml(&t, &yaml));
+    const uint64_t h = fnv(0xcbf29ce484222325ULL, yaml, strlen(yaml));
+    free(yaml);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/dense-teacher-%016llx", o->cache_dir ? o->cache_dir : "cache/kd",
+             (unsigned long long)h);
+    snprintf(path, n, "%s/model.h5", dir);
+    struct stat st;
+    if (stat(path, &st) == 0) return 0;
+    pb_cell_opts to = {dir, 1, o->cache_dir, 0};
+    pb_cell_outcome oc;
+    PB_TRY(pb_cell_run(&t, &to, &oc));
+    if (oc.status != PB_TRAIN_DONE)
+        return PB_ERR(PB_EINVAL, "the dense teacher run in '%s' did not finish: %s", dir, oc.reason);
+    return 0;
+}
+
 static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const pb_data_source *ds, int rows,
                           float **logits, size_t *stride, int *hit) {
+    char dense_path[1200];
+    const char *teacher_path = rc->kd.teacher;
+    if (strcmp(teacher_path, "dense") == 0) {
+        PB_TRY(dense_teacher(rc, o, dense_path, sizeof dense_path));
+        teacher_path = dense_path;
+    }
     uint64_t h = 0;
-    PB_TRY(file_hash(rc->kd.teacher, &h));
+    PB_TRY(file_hash(teacher_path, &h));
     h = fnv(h, ds->name, strlen(ds->name));
     h = fnv(h, &ds->seq, sizeof ds->seq);
     const char *dir = o->cache_dir ? o->cache_dir : "cache/kd";
@@ -179,7 +210,7 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
         *logits = NULL; /* an unreadable cache entry is recomputed */
     }
     pb_model t;
-    PB_TRY(open_model(&t, rc->kd.teacher, NULL, ds, rows, rc->seed));
+    PB_TRY(open_model(&t, teacher_path, NULL, ds, rows, rc->seed));
     int r = pb_train_predict(&t, ds, PB_SPLIT_TRAIN, rc->train.batch_size, logits, stride);
     pb_model_free(&t);
     if (r < 0) return r;
@@ -194,7 +225,7 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
     int shape[2] = {(int)n, (int)*stride};
     if (r == 0) r = pb_h5_write_floats(f, dcpl, path, "logits", 2, shape, *logits);
     if (r == 0) r = pb_h5_write_double_attr(f, path, "stride", (double)*stride);
-    if (r == 0) r = pb_h5_write_string_attr(f, path, "teacher", rc->kd.teacher);
+    if (r == 0) r = pb_h5_write_string_attr(f, path, "teacher", teacher_path);
     if (r == 0) r = pb_h5_write_string_attr(f, path, "task", ds->name);
     pb_h5_close_id(&dcpl, H5Pclose);
     return pb_h5_finish_temp_file(f, tmp, path, &q, r);

@@ -171,6 +171,22 @@ static void test_kd_cache(void **state) {
     assert_int_equal(oc.kd_cache_hit, 1);
     assert_true(oc.metrics.value[0] == first); /* cached logits are the computed ones */
     pb_runconfig_free(&rc);
+    /* teacher: dense — the trainer fine-tunes the dense teacher itself, once */
+    snprintf(yaml, sizeof yaml, "%skd: {teacher: dense, hardness: 1.0, temperature: 2.0}\n", dense);
+    pb_runconfig_init(&rc);
+    assert_int_equal(pb_runconfig_parse(&rc, yaml, "kd-dense.yaml"), 0);
+    pb_test_path(kd_dir, sizeof kd_dir, g_dir, "student2");
+    pb_cell_opts o2 = {kd_dir, 0, cache, 0};
+    assert_int_equal(pb_cell_run(&rc, &o2, &oc), 0);
+    assert_int_equal(oc.status, PB_TRAIN_DONE);
+    /* the teacher it trained is the dense cell above, byte for byte (training is
+     * deterministic and files carry no timestamps), so its logits were already
+     * in the content-addressed cache */
+    assert_int_equal(oc.kd_cache_hit, 1);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/model.h5' \"$(ls -d '%s'/dense-teacher-*)/model.h5\"", tdir, cache);
+    assert_int_equal(system(cmd), 0);
+    pb_runconfig_free(&rc);
 }
 
 int main(void) {
