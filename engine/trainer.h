@@ -63,7 +63,8 @@ typedef struct {
 } pb_train_result;
 
 /* Train m on ds per spec. Returns 0 when the loop ran (check out->status for
- * divergence), a PB_E* code on bad input or I/O failure. */
+ * divergence), a PB_E* code on bad input or I/O failure. Free *out with
+ * pb_train_result_free in either case. */
 int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *spec, pb_train_result *out);
 void pb_train_result_free(pb_train_result *r);
 /* Logits of every example of a split, in order (dropout off): evaluation and

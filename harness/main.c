@@ -30,6 +30,7 @@ static const char *const usage_text =
     "commands:\n"
     "  train     train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5\n"
     "  inspect   per-parameter numel and nonzeros of a checkpoint, then group totals\n"
+    "  costs     parameters and forward FLOPs of each group (encoder, embeddings, head)\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -58,7 +59,11 @@ static const char *const usage_text =
     "\n"
     "prunebench inspect MODEL.h5\n"
     "  one line per parameter: name, numel, nonzeros (tab-separated); then per group\n"
-    "  (encoder, embeddings, head): group, numel, nonzeros, sparsity\n";
+    "  (encoder, embeddings, head): group, numel, nonzeros, sparsity\n"
+    "\n"
+    "prunebench costs --config CONFIG.json [--head cls|reg|span|mc|mlm] [--seq N]\n"
+    "  per group: parameters, share of parameters, forward GFLOPs per sequence of N\n"
+    "  tokens (default 128), share of FLOPs (attention products count in the total)\n";
 
 static int usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -358,6 +363,31 @@ static int cmd_inspect(int argc, char **argv) {
     return 0;
 }
 
+/* Claim 1 of the paper: what each group costs in parameters and in FLOPs. */
+static int cmd_costs(int argc, char **argv) {
+    const char *config = NULL, *head_name = "cls";
+    int seq = 128;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
+        else if (!strcmp(argv[i], "--head") && i + 1 < argc) head_name = argv[++i];
+        else if (!strcmp(argv[i], "--seq") && i + 1 < argc) {
+            if (parse_int(argv[++i], &seq) || seq <= 0) return usage_error("costs: --seq needs a positive integer");
+        } else return usage_error("costs: unexpected argument '%s'", argv[i]);
+    }
+    if (!config) return usage_error("costs: needs --config CONFIG.json (a Hugging Face config.json)");
+    pb_config cfg;
+    pb_head_kind head;
+    if (pb_head_from_name(head_name, &head) < 0 || pb_config_load_json(&cfg, config) < 0) return fail();
+    pb_group_cost c[PB_PRUNE_N_GROUPS];
+    if (pb_prune_group_costs_config(&cfg, head, seq, c) < 0) return fail();
+    printf("group\tparams\tparam_share\tgflops_per_seq\tflop_share\n");
+    for (int g = 0; g < PB_PRUNE_N_GROUPS; g++)
+        printf("%s\t%zu\t%.4f\t%.4f\t%.4f\n", c[g].group, c[g].params, c[g].param_share, c[g].flops * 1e-9,
+               c[g].flop_share);
+    printf("total\t%zu\t1.0000\t%.4f\t1.0000\n", c[0].total_params, c[0].total_flops * 1e-9);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -375,5 +405,6 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "grad") == 0) return cmd_grad(argc - 2, argv + 2);
     if (strcmp(cmd, "train") == 0) return cmd_train(argc - 2, argv + 2);
     if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
+    if (strcmp(cmd, "costs") == 0) return cmd_costs(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

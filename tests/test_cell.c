@@ -189,8 +189,36 @@ static void test_kd_cache(void **state) {
     pb_runconfig_free(&rc);
 }
 
+/* Claim 1: BERT-base embeddings are about a fifth of the parameters and none of the FLOPs. */
+static void test_costs_cli(void **state) {
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s costs --config tests/configs/bert-base-uncased.json --head cls --seq 128", g_cli);
+    int st;
+    char *txt = slurp_cmd(cmd, &st);
+    assert_int_equal(st, 0);
+    size_t params;
+    double pshare, gf, fshare;
+    char *emb = strstr(txt, "embeddings\t");
+    assert_non_null(emb);
+    assert_int_equal(sscanf(emb, "embeddings\t%zu\t%lf\t%lf\t%lf", &params, &pshare, &gf, &fshare), 4);
+    assert_int_equal(params, 23835648); /* (30522 + 512 + 2) x 768 */
+    assert_true(pshare > 0.21 && pshare < 0.22);
+    assert_true(fshare == 0.0);
+    char *tot = strstr(txt, "total\t");
+    assert_non_null(tot);
+    assert_int_equal(sscanf(tot, "total\t%zu", &params), 1);
+    assert_int_equal(params, 109483778); /* BertForSequenceClassification, 2 labels */
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s costs --config /nonexistent.json 2>&1", g_cli);
+    txt = slurp_cmd(cmd, &st);
+    assert_true(st != 0);
+    assert_non_null(strstr(txt, "/nonexistent.json"));
+    free(txt);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
-                                       cmocka_unit_test(test_kd_cache)};
+                                       cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }

@@ -183,11 +183,12 @@ static void test_resume_bitwise(void **state) {
     assert_true(ra.final_metrics.value[0] == rb.final_metrics.value[0]);
     printf("resume: %ld steps, stopped at 150, resumed from 140: parameters, masks, curves bitwise equal\n", ra.steps);
     /* a state from another run config is refused */
+    pb_train_result_free(&rb);
     s.run_text = "another run";
     assert_int_equal(pb_train_run(&b, &ds, &s, &rb), PB_EINVAL);
     PB_ASSERT_MSG_HAS("different run config");
     pb_train_result_free(&ra);
-    pb_train_result_free(&rb);
+    pb_train_result_free(&rb); /* also after an error: the result owns what it allocated */
     free(sel);
     pb_model_free(&a);
     pb_model_free(&b);
