@@ -95,8 +95,11 @@ bench: deps $(BENCH)
 	$(BENCH)
 
 reproduce: deps $(CLI)
-	@echo "reproduce: the harness and the embedded default are not built yet (issues 3-6)."
-	@echo "What exists now: the verified engine core; see README.md (make test, make bench, prunebench grad)."
+	@echo "reproduce: the paper's tables need the task loaders, the embedded default and the matrix"
+	@echo "harness (issues 4-6), which are not built yet; no table is produced and none is claimed."
+	@echo "What runs now (README.md): make test, make bench, and one cell on the toy task:"
+	@echo "  bin/prunebench train RUN.yaml --out DIR; bin/prunebench inspect DIR/model.h5;"
+	@echo "  bin/prunebench costs --config tests/configs/bert-base-uncased.json (claim 1, EXPERIMENTS.md)"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
