@@ -104,8 +104,22 @@ static int open_model(pb_model *m, const char *checkpoint, const pb_config *init
     /* task heads absent from a checkpoint keep Hugging Face's initialization */
     pb_model_init_weights(m, seed);
     if (!checkpoint) return 0;
+    /* the backbone (embeddings and encoder) must all be there: only the pooler
+     * and the task head may be new, as when fine-tuning a pretrained model */
+    pb_h5_quiet q;
+    pb_h5_quiet_begin(&q);
+    hid_t f = -1;
+    int rc = pb_h5_open_read(checkpoint, "checkpoint", &f);
+    for (int i = 0; rc == 0 && i < m->n_params; i++) {
+        const char *name = m->params[i].name;
+        if ((strstr(name, ".embeddings.") || strstr(name, ".encoder.")) && !pb_h5_link_exists(f, name))
+            rc = PB_ERR(PB_ENOTFOUND, "checkpoint '%s' has no tensor '%s'; only the pooler and task head may be missing",
+                        checkpoint, name);
+    }
+    if (f >= 0) H5Fclose(f);
+    pb_h5_quiet_end(&q);
     int missing = 0, extra = 0;
-    int rc = pb_io_load_checkpoint(m, checkpoint, 1, &missing, &extra);
+    if (rc == 0) rc = pb_io_load_checkpoint(m, checkpoint, 1, &missing, &extra);
     if (rc < 0) pb_model_free(m);
     return rc;
 }

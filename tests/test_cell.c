@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "io.h"
 #include "h5read.h"
 #include "testutil.h"
 
@@ -189,6 +190,41 @@ static void test_kd_cache(void **state) {
     pb_runconfig_free(&rc);
 }
 
+/* From a checkpoint: fine-tuning works; a backbone tensor missing is an error. */
+static void test_checkpoint_source(void **state) {
+    (void)state;
+    pb_config c;
+    pb_test_config(&c, PB_MODEL_BERT, 64, 32, 1, 2, 64, 32);
+    pb_model m;
+    assert_int_equal(pb_model_init(&m, &c, PB_HEAD_MLM, 1, 8), 0); /* a "pretrained" MLM model */
+    pb_model_init_weights(&m, 8);
+    char ck[512], out[512], yaml[1200];
+    pb_test_path(ck, sizeof ck, g_dir, "pretrained.h5");
+    assert_int_equal(pb_io_save_checkpoint(&m, ck), 0);
+    pb_model_free(&m);
+    snprintf(yaml, sizeof yaml,
+             "model: {checkpoint: \"%s\"}\ntask: toy\ntrain: {epochs: 1, batch_size: 32, max_seq_length: 24, lr: 2e-3}\n",
+             ck);
+    pb_runconfig rc;
+    pb_runconfig_init(&rc);
+    assert_int_equal(pb_runconfig_parse(&rc, yaml, "ft.yaml"), 0);
+    pb_test_path(out, sizeof out, g_dir, "finetuned");
+    pb_cell_opts o = {out, 0, NULL, 0};
+    pb_cell_outcome oc;
+    int r = pb_cell_run(&rc, &o, &oc);
+    if (r) print_error("%s\n", pb_error_msg());
+    assert_int_equal(r, 0); /* the MLM head is extra, the classifier and pooler are new */
+    assert_int_equal(oc.status, PB_TRAIN_DONE);
+    /* drop one encoder tensor: refused, naming it */
+    hid_t f = H5Fopen(ck, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Ldelete(f, "bert.encoder.layer.0.output.dense.weight", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    assert_int_equal(pb_cell_run(&rc, &o, &oc), PB_ENOTFOUND);
+    PB_ASSERT_MSG_HAS("bert.encoder.layer.0.output.dense.weight");
+    pb_runconfig_free(&rc);
+}
+
 /* Claim 1: BERT-base embeddings are about a fifth of the parameters and none of the FLOPs. */
 static void test_costs_cli(void **state) {
     (void)state;
@@ -219,6 +255,7 @@ static void test_costs_cli(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
-                                       cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli)};
+                                       cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli),
+                                       cmocka_unit_test(test_checkpoint_source)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }
