@@ -1,0 +1,49 @@
+/* Hugging Face safetensors checkpoints and model folders.
+ *
+ * Format: 8-byte little-endian u64 N, N bytes of UTF-8 JSON mapping tensor
+ * name -> {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative
+ * to the first byte after the header) plus an optional "__metadata__" object
+ * of string -> string, then the data buffer (little-endian, C order). */
+#ifndef PB_SAFETENSORS_H
+#define PB_SAFETENSORS_H
+
+#include "config.h"
+#include "model.h"
+
+/* Largest header accepted (the reference implementation's limit). */
+#define PB_SAFETENSORS_MAX_HEADER ((unsigned long long)100 * 1000 * 1000)
+
+/* Load parameters into an initialized model by Hugging Face name. Names are
+ * accepted with or without the model's `bert.` / `roberta.` prefix. F32, F64,
+ * F16 and BF16 tensors are converted exactly to f32; other known dtypes are
+ * accepted only for tensors the model lacks. Tensors the model lacks are
+ * counted in *n_extra (position_ids buffers, pretraining heads); the tied
+ * decoder weight (`cls.predictions.decoder.weight`, `lm_head.decoder.weight`)
+ * is ignored when it equals the word embeddings and counted as extra
+ * otherwise. Model tensors absent from the file are an error unless
+ * allow_missing (then they keep their values and are counted in *n_missing).
+ * The whole header (types, offsets, overlaps, shapes, missing tensors) is
+ * checked before any parameter is written; only an I/O error or a non-finite
+ * value found while reading the data can leave the model partly loaded.
+ * Either count pointer may be NULL. */
+int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n_missing, int *n_extra);
+
+/* Write every parameter as F32 under its Hugging Face name. Tensors appear in
+ * the engine's table order (header keys and data buffer alike, contiguous, no
+ * gaps) after "__metadata__": {"format": "pt"}; the header is padded with
+ * spaces to a multiple of 8 bytes. Readers accept any order; the table order
+ * keeps the output deterministic and the buffer laid out as in memory.
+ * Atomic (temp file + rename). */
+int pb_safetensors_save(const pb_model *m, const char *path);
+
+/* Hugging Face architecture name for the model type and head, e.g.
+ * "BertForSequenceClassification", "RobertaForMaskedLM". */
+const char *pb_hf_architecture(pb_model_type type, pb_head_kind head);
+
+/* Write dir/config.json (pb_config_to_json plus "architectures") and
+ * dir/model.safetensors; dir is created if absent. */
+int pb_hf_folder_save(const pb_model *m, const char *dir);
+/* Read dir/config.json through pb_config_load_json. */
+int pb_hf_folder_load_config(const char *dir, pb_config *cfg);
+
+#endif
