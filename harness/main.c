@@ -19,6 +19,7 @@
 #include "pb_error.h"
 #include "prune.h"
 #include "runconfig.h"
+#include "tokenizer.h"
 
 #define PB_CLI_VERSION "0.1.0"
 
@@ -31,6 +32,7 @@ static const char *const usage_text =
     "  train     train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5\n"
     "  inspect   per-parameter numel and nonzeros of a checkpoint, then group totals\n"
     "  costs     parameters and forward FLOPs of each group (encoder, embeddings, head)\n"
+    "  tokenize  token ids of stdin lines with a WordPiece vocabulary (BERT)\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -63,7 +65,10 @@ static const char *const usage_text =
     "\n"
     "prunebench costs --config CONFIG.json [--head cls|reg|span|mc|mlm] [--seq N]\n"
     "  per group: parameters, share of parameters, forward GFLOPs per sequence of N\n"
-    "  tokens (default 128), share of FLOPs (attention products count in the total)\n";
+    "  tokens (default 128), share of FLOPs (attention products count in the total)\n"
+    "\n"
+    "prunebench tokenize --tokenizer vocab.txt|tokenizer.json [--pair] [--max-length N]\n"
+    "  one line of ids per stdin line: [CLS] A [SEP] (B [SEP] with --pair, B after a tab)\n";
 
 static int usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -388,6 +393,47 @@ static int cmd_costs(int argc, char **argv) {
     return 0;
 }
 
+/* Ids of each stdin line (pairs split at the first tab with --pair), with the
+ * [CLS] / [SEP] template as Hugging Face's tokenizer(text) adds it. */
+static int cmd_tokenize(int argc, char **argv) {
+    const char *path = NULL;
+    int pair = 0, max_len = 512;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) path = argv[++i];
+        else if (!strcmp(argv[i], "--pair")) pair = 1;
+        else if (!strcmp(argv[i], "--max-length") && i + 1 < argc) {
+            if (parse_int(argv[++i], &max_len) || max_len < 3) return usage_error("tokenize: --max-length needs an integer >= 3");
+        } else return usage_error("tokenize: unexpected argument '%s'", argv[i]);
+    }
+    if (!path) return usage_error("tokenize: needs --tokenizer PATH (vocab.txt or tokenizer.json)");
+    pb_tokenizer *t = NULL;
+    if (pb_tokenizer_load(&t, path) < 0) return fail();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
+        if (n > 0 && line[n - 1] == '\r') line[--n] = 0;
+        char *b = NULL;
+        if (pair && (b = strchr(line, '\t'))) *b++ = 0;
+        pb_encoding e;
+        rc = pb_tokenizer_encode_pair(t, line, b, max_len, PB_TRUNC_LONGEST_FIRST, &e);
+        if (rc < 0) {
+            fprintf(stderr, "prunebench: stdin line %ld: %s\n", lineno, pb_error_msg());
+            break;
+        }
+        for (int i = 0; i < e.n_tokens; i++) printf(i ? " %d" : "%d", e.input_ids[i]);
+        putchar('\n');
+        pb_encoding_free(&e);
+    }
+    free(line);
+    pb_tokenizer_free(t);
+    return rc < 0 ? EXIT_BAD_INPUT : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -406,5 +452,6 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "train") == 0) return cmd_train(argc - 2, argv + 2);
     if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "costs") == 0) return cmd_costs(argc - 2, argv + 2);
+    if (strcmp(cmd, "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -253,9 +253,37 @@ static void test_costs_cli(void **state) {
     free(txt);
 }
 
+/* prunebench tokenize: one line of ids per input line, [CLS] A [SEP] (B [SEP]). */
+static void test_tokenize_cli(void **state) {
+    (void)state;
+    char vocab[512], input[512], cmd[1400];
+    pb_test_path(vocab, sizeof vocab, g_dir, "vocab.txt");
+    pb_test_path(input, sizeof input, g_dir, "lines.txt");
+    /* ids: [PAD]0 [UNK]1 [CLS]2 [SEP]3 [MASK]4 hello5 ,6 world7 un8 ##want9 ##ed10 runn11 ##ing12 second13 part14 */
+    write_file(vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n,\nworld\nun\n##want\n##ed\nrunn\n##ing\nsecond\npart\n");
+    write_file(input, "Hello, World!\nUNwant\xc3\xa9" "d,running\tsecond part\n");
+    int st;
+    snprintf(cmd, sizeof cmd, "%s tokenize --tokenizer '%s' < '%s'", g_cli, vocab, input);
+    char *txt = slurp_cmd(cmd, &st);
+    assert_int_equal(st, 0);
+    /* "!" is not in the vocabulary: [UNK]; the tab is whitespace without --pair */
+    assert_string_equal(txt, "2 5 6 7 1 3\n2 8 9 10 6 11 12 13 14 3\n");
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s tokenize --tokenizer '%s' --pair < '%s'", g_cli, vocab, input);
+    txt = slurp_cmd(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_string_equal(txt, "2 5 6 7 1 3\n2 8 9 10 6 11 12 3 13 14 3\n");
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s tokenize --tokenizer /nonexistent/vocab.txt < /dev/null 2>&1", g_cli);
+    txt = slurp_cmd(cmd, &st);
+    assert_true(st != 0);
+    assert_non_null(strstr(txt, "/nonexistent/vocab.txt"));
+    free(txt);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
                                        cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli),
-                                       cmocka_unit_test(test_checkpoint_source)};
+                                       cmocka_unit_test(test_checkpoint_source), cmocka_unit_test(test_tokenize_cli)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }

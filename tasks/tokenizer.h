@@ -1,0 +1,68 @@
+/* BERT WordPiece tokenizer, mirroring Hugging Face's (slow) BertTokenizer:
+ * basic tokenizer (clean text, CJK spacing, whitespace split, lowercase and
+ * accent stripping, punctuation split, special tokens never split) followed by
+ * greedy longest-match-first WordPiece. No global state.
+ *
+ * Invalid UTF-8: each byte that does not start a valid sequence is replaced by
+ * U+FFFD before cleaning, and cleaning drops U+FFFD (as HF drops it), so
+ * invalid bytes vanish from the token stream and never crash.
+ *
+ * Known deviations from HF: lowercasing uses utf8proc's simple case mapping
+ * (Python's str.lower uses full mapping; the difference is removed again by
+ * accent stripping for uncased vocabularies); HF's NFC step before the
+ * whitespace split is not applied; the Unicode tables are utf8proc's. */
+#ifndef PB_TASKS_TOKENIZER_H
+#define PB_TASKS_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pb_tokenizer pb_tokenizer;
+
+enum { PB_TRUNC_LONGEST_FIRST = 0, PB_TRUNC_ONLY_SECOND = 1 };
+
+/* One pair-template encoding of fixed length max_len (arrays owned; free with
+ * pb_encoding_free). offsets[2*i], offsets[2*i+1]: byte range [begin, end) of
+ * token i in its own source string (a for type 0, b for type 1); special and
+ * padding tokens get [0, 0]. */
+typedef struct {
+    int32_t *input_ids;
+    int32_t *token_type_ids;
+    int32_t *attention_mask;
+    int32_t *offsets;
+    int max_len;
+    int n_tokens; /* non-padding tokens */
+} pb_encoding;
+
+/* Load a vocab.txt (one token per line, id = line index; \n, \r\n and \r end
+ * a line as in Python's text mode; empty lines are tokens; a repeated token
+ * maps to its last line) or a Hugging Face tokenizer.json with a WordPiece
+ * model (a ".json" name, or a leading '{' unless the name ends in ".txt").
+ * Errors: PB_EIO, PB_EFORMAT (no [UNK], bad JSON, non-WordPiece model,
+ * normalizer other than BertNormalizer/null). A vocab.txt loads as uncased (do_lower_case = true, HF's
+ * default); tokenizer.json takes its BertNormalizer settings. */
+int pb_tokenizer_load(pb_tokenizer **out, const char *path);
+void pb_tokenizer_free(pb_tokenizer *t);
+/* Override the normalization: lowercase 0/1; strip_accents -1 (follow
+ * lowercase, HF's None), 0 or 1. */
+void pb_tokenizer_set_case(pb_tokenizer *t, int lowercase, int strip_accents);
+int32_t pb_tokenizer_vocab_size(const pb_tokenizer *t);
+
+/* Tokenize text[0, len): *ids (and *offsets, [n][2] byte ranges into text,
+ * when offsets is not NULL) are malloc'ed; free them with free(). Empty input
+ * gives *n_ids = 0 (the arrays may be NULL). */
+int pb_tokenizer_encode(const pb_tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n_ids,
+                        int32_t **offsets);
+/* Id of `token`, or -1 if not in the vocabulary. */
+int pb_tokenizer_token_id(const pb_tokenizer *t, const char *token);
+/* Token of `id`, or NULL when out of range. */
+const char *pb_tokenizer_id_token(const pb_tokenizer *t, int32_t id);
+
+/* [CLS] A [SEP] (B [SEP]), token types 0/1, attention mask, [PAD] up to
+ * max_len; truncation as HF (longest_first: one token at a time from the
+ * longer, ties from B; only_second: only B, PB_ERANGE if impossible). */
+int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b, int max_len, int truncation,
+                             pb_encoding *out);
+void pb_encoding_free(pb_encoding *e);
+
+#endif

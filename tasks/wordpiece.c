@@ -1,0 +1,642 @@
+/* BERT WordPiece tokenizer (see tokenizer.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "pb_error.h"
+#include "tokenizer.h"
+
+#define N_SPECIAL 5
+static const char *const special_tokens[N_SPECIAL] = {"[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"};
+
+struct pb_tokenizer {
+    char **tokens; /* id -> token (NULL for ids missing in a tokenizer.json) */
+    size_t *tok_len;
+    int32_t n_tokens;
+    int32_t *slots; /* open addressing: id or -1 */
+    size_t cap;     /* power of two */
+    int32_t unk, cls, sep, pad;
+    int lower, strip_accents, chinese, clean;
+    char prefix[32];
+    size_t prefix_len;
+    int max_chars;
+};
+
+/* ---- hash table ------------------------------------------------------------ */
+
+static uint64_t hash_bytes(const char *p, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int32_t lookup(const pb_tokenizer *t, const char *p, size_t n) {
+    size_t i = (size_t)hash_bytes(p, n) & (t->cap - 1);
+    for (;;) {
+        int32_t id = t->slots[i];
+        if (id < 0) return -1;
+        if (t->tok_len[id] == n && memcmp(t->tokens[id], p, n) == 0) return id;
+        i = (i + 1) & (t->cap - 1);
+    }
+}
+
+/* Insert id; a later duplicate replaces the earlier id (HF's dict assignment). */
+static void insert(pb_tokenizer *t, int32_t id) {
+    size_t i = (size_t)hash_bytes(t->tokens[id], t->tok_len[id]) & (t->cap - 1);
+    for (;;) {
+        int32_t cur = t->slots[i];
+        if (cur < 0 || (t->tok_len[cur] == t->tok_len[id] && memcmp(t->tokens[cur], t->tokens[id], t->tok_len[id]) == 0)) {
+            t->slots[i] = id;
+            return;
+        }
+        i = (i + 1) & (t->cap - 1);
+    }
+}
+
+static int build_table(pb_tokenizer *t, const char *path) {
+    t->cap = 16;
+    while (t->cap < (size_t)t->n_tokens * 2 + 1) t->cap <<= 1;
+    t->slots = malloc(t->cap * sizeof *t->slots);
+    if (!t->slots) return PB_ERR(PB_ENOMEM, "%s: hash table of %zu slots", path, t->cap);
+    for (size_t i = 0; i < t->cap; i++) t->slots[i] = -1;
+    for (int32_t id = 0; id < t->n_tokens; id++)
+        if (t->tokens[id]) insert(t, id);
+    return 0;
+}
+
+void pb_tokenizer_free(pb_tokenizer *t) {
+    if (!t) return;
+    if (t->tokens)
+        for (int32_t i = 0; i < t->n_tokens; i++) free(t->tokens[i]);
+    free(t->tokens);
+    free(t->tok_len);
+    free(t->slots);
+    free(t);
+}
+
+/* ---- loading ----------------------------------------------------------------- */
+
+static int alloc_tokens(pb_tokenizer *t, int32_t n, const char *path) {
+    t->n_tokens = n;
+    t->tokens = calloc((size_t)(n ? n : 1), sizeof *t->tokens);
+    t->tok_len = calloc((size_t)(n ? n : 1), sizeof *t->tok_len);
+    if (!t->tokens || !t->tok_len) return PB_ERR(PB_ENOMEM, "%s: %d tokens", path, (int)n);
+    return 0;
+}
+
+static int set_token(pb_tokenizer *t, int32_t id, const char *s, size_t n, const char *path) {
+    t->tokens[id] = malloc(n + 1);
+    if (!t->tokens[id]) return PB_ERR(PB_ENOMEM, "%s: token %d", path, (int)id);
+    memcpy(t->tokens[id], s, n);
+    t->tokens[id][n] = 0;
+    t->tok_len[id] = n;
+    return 0;
+}
+
+/* vocab.txt: Python's universal newlines (\n, \r\n, \r end a line); empty lines are tokens. */
+static int load_vocab_txt(pb_tokenizer *t, const char *data, size_t n, const char *path) {
+    int32_t lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] == '\n' || data[i] == '\r') {
+            lines++;
+            if (data[i] == '\r' && i + 1 < n && data[i + 1] == '\n') i++;
+        } else if (i + 1 == n) {
+            lines++;
+        }
+        if (lines > INT32_MAX - 2) return PB_ERR(PB_ERANGE, "%s: too many lines", path);
+    }
+    PB_TRY(alloc_tokens(t, lines, path));
+    size_t start = 0;
+    int32_t id = 0;
+    for (size_t i = 0; i <= n && id < lines; i++) {
+        if (i == n || data[i] == '\n' || data[i] == '\r') {
+            PB_TRY(set_token(t, id++, data + start, i - start, path));
+            if (i < n && data[i] == '\r' && i + 1 < n && data[i + 1] == '\n') i++;
+            start = i + 1;
+        }
+    }
+    return 0;
+}
+
+static int load_tokenizer_json(pb_tokenizer *t, const char *path) {
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    if (!root) return PB_ERR(PB_EFORMAT, "%s:%d:%d: %s", path, err.line, err.column, err.text);
+    int rc = 0;
+    json_t *model = json_object_get(root, "model");
+    const char *type = json_string_value(json_object_get(model, "type"));
+    json_t *vocab = json_object_get(model, "vocab");
+    if (!type || strcmp(type, "WordPiece") != 0 || !json_is_object(vocab)) {
+        rc = PB_ERR(PB_EFORMAT, "%s: expected model.type \"WordPiece\" with a model.vocab object", path);
+        goto done;
+    }
+    const char *key;
+    json_t *val;
+    json_int_t max_id = -1;
+    json_object_foreach(vocab, key, val) {
+        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) >= INT32_MAX - 1) {
+            rc = PB_ERR(PB_EFORMAT, "%s: model.vocab[\"%s\"]: expected an id in [0, 2^31-2]", path, key);
+            goto done;
+        }
+        if (json_integer_value(val) > max_id) max_id = json_integer_value(val);
+    }
+    if ((rc = alloc_tokens(t, (int32_t)(max_id + 1), path)) < 0) goto done;
+    json_object_foreach(vocab, key, val) {
+        int32_t id = (int32_t)json_integer_value(val);
+        if (t->tokens[id]) {
+            rc = PB_ERR(PB_EFORMAT, "%s: model.vocab: id %d used twice", path, (int)id);
+            goto done;
+        }
+        if ((rc = set_token(t, id, key, strlen(key), path)) < 0) goto done;
+    }
+    const char *unk = json_string_value(json_object_get(model, "unk_token"));
+    const char *pre = json_string_value(json_object_get(model, "continuing_subword_prefix"));
+    if (pre) {
+        if (strlen(pre) >= sizeof t->prefix) {
+            rc = PB_ERR(PB_EFORMAT, "%s: model.continuing_subword_prefix too long", path);
+            goto done;
+        }
+        strcpy(t->prefix, pre);
+        t->prefix_len = strlen(pre);
+    }
+    json_t *mc = json_object_get(model, "max_input_chars_per_word");
+    if (json_is_integer(mc)) t->max_chars = (int)json_integer_value(mc);
+    json_t *norm = json_object_get(root, "normalizer");
+    if (!norm || json_is_null(norm)) {
+        t->lower = 0, t->strip_accents = 0, t->chinese = 0, t->clean = 0;
+    } else {
+        const char *nt = json_string_value(json_object_get(norm, "type"));
+        if (!nt || strcmp(nt, "BertNormalizer") != 0) {
+            rc = PB_ERR(PB_EFORMAT, "%s: normalizer type '%s' unsupported (expected BertNormalizer or null)", path,
+                        nt ? nt : "?");
+            goto done;
+        }
+        json_t *v;
+        if ((v = json_object_get(norm, "lowercase")) && json_is_boolean(v)) t->lower = json_is_true(v);
+        v = json_object_get(norm, "strip_accents");
+        t->strip_accents = (!v || json_is_null(v)) ? -1 : json_is_true(v);
+        if ((v = json_object_get(norm, "handle_chinese_chars")) && json_is_boolean(v)) t->chinese = json_is_true(v);
+        if ((v = json_object_get(norm, "clean_text")) && json_is_boolean(v)) t->clean = json_is_true(v);
+    }
+    if ((rc = build_table(t, path)) < 0) goto done;
+    if (unk) {
+        t->unk = lookup(t, unk, strlen(unk));
+        if (t->unk < 0) rc = PB_ERR(PB_EFORMAT, "%s: model.unk_token '%s' not in model.vocab", path, unk);
+    }
+done:
+    json_decref(root);
+    return rc;
+}
+
+int pb_tokenizer_load(pb_tokenizer **out, const char *path) {
+    if (!out || !path) return PB_ERR(PB_EINVAL, "pb_tokenizer_load: NULL argument");
+    *out = NULL;
+    pb_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) return PB_ERR(PB_ENOMEM, "%s: tokenizer", path);
+    t->lower = 1, t->strip_accents = -1, t->chinese = 1, t->clean = 1;
+    strcpy(t->prefix, "##");
+    t->prefix_len = 2;
+    t->max_chars = 100;
+    t->unk = -1;
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        free(t);
+        return PB_ERR(PB_EIO, "%s: cannot open", path);
+    }
+    char *data = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *nd = realloc(data, cap);
+            if (!nd) {
+                rc = PB_ERR(PB_ENOMEM, "%s: reading", path);
+                break;
+            }
+            data = nd;
+        }
+        size_t r = fread(data + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    if (rc == 0 && ferror(f)) rc = PB_ERR(PB_EIO, "%s: read error", path);
+    fclose(f);
+    if (rc == 0) {
+        size_t pl = strlen(path), i = 0;
+        while (i < n && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) i++;
+        int is_txt = pl >= 4 && strcmp(path + pl - 4, ".txt") == 0;
+        int is_json = !is_txt && ((pl >= 5 && strcmp(path + pl - 5, ".json") == 0) || (i < n && data[i] == '{'));
+        if (is_json) {
+            rc = load_tokenizer_json(t, path);
+        } else {
+            rc = load_vocab_txt(t, data, n, path);
+            if (rc == 0) rc = build_table(t, path);
+        }
+    }
+    free(data);
+    if (rc == 0 && t->unk < 0) {
+        t->unk = lookup(t, "[UNK]", 5);
+        if (t->unk < 0) rc = PB_ERR(PB_EFORMAT, "%s: vocabulary has no [UNK] token", path);
+    }
+    if (rc < 0) {
+        pb_tokenizer_free(t);
+        return rc;
+    }
+    t->cls = lookup(t, "[CLS]", 5);
+    t->sep = lookup(t, "[SEP]", 5);
+    t->pad = lookup(t, "[PAD]", 5);
+    *out = t;
+    return 0;
+}
+
+void pb_tokenizer_set_case(pb_tokenizer *t, int lowercase, int strip_accents) {
+    t->lower = lowercase != 0;
+    t->strip_accents = strip_accents < 0 ? -1 : strip_accents != 0;
+}
+
+int32_t pb_tokenizer_vocab_size(const pb_tokenizer *t) { return t->n_tokens; }
+
+int pb_tokenizer_token_id(const pb_tokenizer *t, const char *token) {
+    if (!t || !token) return -1;
+    return lookup(t, token, strlen(token));
+}
+
+const char *pb_tokenizer_id_token(const pb_tokenizer *t, int32_t id) {
+    if (!t || id < 0 || id >= t->n_tokens) return NULL;
+    return t->tokens[id];
+}
+
+/* ---- character classes (HF's _is_whitespace, _is_control, _is_punctuation, _is_chinese_char) ---- */
+
+static int is_whitespace(int32_t c) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return 1;
+    return utf8proc_category(c) == UTF8PROC_CATEGORY_ZS;
+}
+/* Python's str.split() also splits on Zl/Zp (not controls, so they survive cleaning). */
+static int is_split_space(int32_t c) {
+    int cat = utf8proc_category(c);
+    return is_whitespace(c) || cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP;
+}
+static int is_control(int32_t c) {
+    if (c == '\t' || c == '\n' || c == '\r') return 0;
+    int cat = utf8proc_category(c);
+    return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CS ||
+           cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_CN; /* cat.startswith("C") */
+}
+static int is_punct(int32_t c) {
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
+    int cat = utf8proc_category(c);
+    return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
+}
+static int is_chinese(int32_t c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* ---- encoding ------------------------------------------------------------------ */
+
+typedef struct {
+    int32_t cp;
+    size_t b, e; /* source byte range */
+} nchar;
+
+typedef struct {
+    nchar *v;
+    size_t n, cap;
+} nvec;
+
+static int nvec_push(nvec *a, int32_t cp, size_t b, size_t e) {
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 64;
+        nchar *nv = realloc(a->v, nc * sizeof *nv);
+        if (!nv) return PB_ERR(PB_ENOMEM, "tokenizer: %zu characters", nc);
+        a->v = nv, a->cap = nc;
+    }
+    a->v[a->n++] = (nchar){cp, b, e};
+    return 0;
+}
+
+typedef struct {
+    int32_t *ids, *offs;
+    size_t n, cap;
+} outbuf;
+
+static int out_push(outbuf *o, int32_t id, size_t b, size_t e) {
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 64;
+        int32_t *ni = realloc(o->ids, nc * sizeof *ni);
+        if (!ni) return PB_ERR(PB_ENOMEM, "tokenizer: %zu tokens", nc);
+        o->ids = ni;
+        int32_t *no = realloc(o->offs, nc * 2 * sizeof *no);
+        if (!no) return PB_ERR(PB_ENOMEM, "tokenizer: %zu tokens", nc);
+        o->offs = no;
+        o->cap = nc;
+    }
+    if (b > INT32_MAX || e > INT32_MAX) return PB_ERR(PB_ERANGE, "tokenizer: text beyond 2 GiB");
+    o->ids[o->n] = id;
+    o->offs[2 * o->n] = (int32_t)b;
+    o->offs[2 * o->n + 1] = (int32_t)e;
+    o->n++;
+    return 0;
+}
+
+typedef struct {
+    nvec raw, word;
+    char *buf;
+    size_t *pos;
+    size_t buf_cap, pos_cap;
+} scratch;
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np) return PB_ERR(PB_ENOMEM, "tokenizer: buffer of %zu", nc);
+    *p = np, *cap = nc;
+    return 0;
+}
+
+/* WordPiece on the normalized characters w[0, n): greedy longest match first. */
+static int wordpiece(const pb_tokenizer *t, const nchar *w, size_t n, scratch *s, outbuf *o) {
+    if (n == 0) return 0;
+    if (n > (size_t)t->max_chars) return out_push(o, t->unk, w[0].b, w[n - 1].e); /* too long -> [UNK] */
+    size_t need = 4 * n + 1;
+    PB_TRY(grow((void **)&s->buf, &s->buf_cap, need, 1));
+    PB_TRY(grow((void **)&s->pos, &s->pos_cap, 3 * (n + 1), sizeof(size_t)));
+    size_t *pos = s->pos, *piece_s = s->pos + (n + 1), *piece_e = s->pos + 2 * (n + 1);
+    int32_t *pid = NULL;
+    char *str = s->buf;
+    size_t bytes = 0;
+    for (size_t k = 0; k < n; k++) {
+        pos[k] = bytes;
+        bytes += (size_t)utf8proc_encode_char(w[k].cp, (utf8proc_uint8_t *)str + bytes);
+    }
+    pos[n] = bytes;
+    pid = malloc(n * sizeof *pid);
+    if (!pid) return PB_ERR(PB_ENOMEM, "tokenizer: word of %zu characters", n);
+    size_t np = 0, start = 0;
+    while (start < n) {
+        int32_t found = -1;
+        size_t end = n;
+        for (; end > start; end--) {
+            const char *key = str + pos[start];
+            size_t kl = pos[end] - pos[start];
+            if (start > 0) {
+                /* continuation piece: prefix + substring */
+                char stackbuf[256];
+                char *k2 = kl + t->prefix_len <= sizeof stackbuf ? stackbuf : malloc(kl + t->prefix_len);
+                if (!k2) {
+                    free(pid);
+                    return PB_ERR(PB_ENOMEM, "tokenizer: key");
+                }
+                memcpy(k2, t->prefix, t->prefix_len);
+                memcpy(k2 + t->prefix_len, key, kl);
+                found = lookup(t, k2, kl + t->prefix_len);
+                if (k2 != stackbuf) free(k2);
+            } else {
+                found = lookup(t, key, kl);
+            }
+            if (found >= 0) break;
+        }
+        if (found < 0) { /* a piece failed: the whole word is [UNK] */
+            free(pid);
+            return out_push(o, t->unk, w[0].b, w[n - 1].e);
+        }
+        pid[np] = found, piece_s[np] = start, piece_e[np] = end;
+        np++;
+        start = end;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < np && rc == 0; i++) rc = out_push(o, pid[i], w[piece_s[i]].b, w[piece_e[i] - 1].e);
+    free(pid);
+    return rc;
+}
+
+/* Normalize the raw word r[0, n) into s->word, split on punctuation, WordPiece each piece. */
+static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch *s, outbuf *o) {
+    /* never_split: a whitespace token that is exactly a special token */
+    char tmp[16];
+    size_t tl = 0;
+    int fits = 1;
+    for (size_t k = 0; k < n && fits; k++) {
+        if (r[k].cp > 127 || tl + 1 >= sizeof tmp) fits = 0;
+        else tmp[tl++] = (char)r[k].cp;
+    }
+    if (fits) {
+        for (int i = 0; i < N_SPECIAL; i++)
+            if (strlen(special_tokens[i]) == tl && memcmp(special_tokens[i], tmp, tl) == 0) {
+                int32_t id = lookup(t, tmp, tl);
+                return out_push(o, id >= 0 ? id : t->unk, r[0].b, r[n - 1].e);
+            }
+    }
+    int strip = t->strip_accents < 0 ? t->lower : t->strip_accents;
+    s->word.n = 0;
+    for (size_t k = 0; k < n; k++) {
+        int32_t c = r[k].cp;
+        if (t->lower) c = utf8proc_tolower(c);
+        if (strip) { /* NFD, then drop category Mn */
+            utf8proc_int32_t d[32];
+            int last = 0;
+            utf8proc_ssize_t nd = utf8proc_decompose_char(c, d, 32, UTF8PROC_DECOMPOSE, &last);
+            if (nd < 0 || nd > 32) nd = 1, d[0] = c;
+            for (utf8proc_ssize_t j = 0; j < nd; j++)
+                if (utf8proc_category(d[j]) != UTF8PROC_CATEGORY_MN) PB_TRY(nvec_push(&s->word, d[j], r[k].b, r[k].e));
+        } else {
+            PB_TRY(nvec_push(&s->word, c, r[k].b, r[k].e));
+        }
+    }
+    /* _run_split_on_punc: each punctuation character is its own piece */
+    const nchar *w = s->word.v;
+    size_t wn = s->word.n, i = 0;
+    while (i < wn) {
+        if (is_punct(w[i].cp)) {
+            PB_TRY(wordpiece(t, w + i, 1, s, o));
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < wn && !is_punct(w[j].cp)) j++;
+        PB_TRY(wordpiece(t, w + i, j - i, s, o));
+        i = j;
+    }
+    return 0;
+}
+
+/* Basic tokenizer on text[b, e) (no special tokens inside). */
+static int encode_segment(const pb_tokenizer *t, const char *text, size_t b, size_t e, scratch *s, outbuf *o) {
+    s->raw.n = 0;
+    size_t i = b;
+    while (i < e) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(e - i), &c);
+        if (k <= 0) c = 0xFFFD, k = 1; /* invalid byte -> U+FFFD, dropped below */
+        size_t cb = i, ce = i + (size_t)k;
+        i = ce;
+        if (t->clean) {
+            if (c == 0 || c == 0xFFFD || is_control(c)) continue; /* _clean_text */
+            if (is_whitespace(c)) c = ' ';
+        } else if (c == 0xFFFD && k == 1 && (unsigned char)text[cb] != 0xEF) {
+            continue; /* without cleaning, still never pass invalid bytes on */
+        }
+        if (is_split_space(c)) c = ' ';
+        if (t->chinese && is_chinese(c)) { /* _tokenize_chinese_chars */
+            PB_TRY(nvec_push(&s->raw, ' ', cb, cb));
+            PB_TRY(nvec_push(&s->raw, c, cb, ce));
+            PB_TRY(nvec_push(&s->raw, ' ', ce, ce));
+        } else {
+            PB_TRY(nvec_push(&s->raw, c, cb, ce));
+        }
+    }
+    size_t n = s->raw.n, j = 0;
+    while (j < n) { /* whitespace_tokenize */
+        if (s->raw.v[j].cp == ' ') {
+            j++;
+            continue;
+        }
+        size_t k = j;
+        while (k < n && s->raw.v[k].cp != ' ') k++;
+        PB_TRY(encode_word(t, s->raw.v + j, k - j, s, o));
+        j = k;
+    }
+    return 0;
+}
+
+static int encode_buf(const pb_tokenizer *t, const char *text, size_t len, outbuf *o) {
+    scratch s = {0};
+    int rc = 0;
+    size_t seg = 0, i = 0;
+    /* HF's added-token split: special tokens found verbatim anywhere are never split */
+    while (i < len && rc == 0) {
+        int hit = -1;
+        if (text[i] == '[')
+            for (int k = 0; k < N_SPECIAL; k++) {
+                size_t sl = strlen(special_tokens[k]);
+                if (sl <= len - i && memcmp(text + i, special_tokens[k], sl) == 0) {
+                    hit = k;
+                    break;
+                }
+            }
+        if (hit < 0) {
+            i++;
+            continue;
+        }
+        size_t sl = strlen(special_tokens[hit]);
+        rc = encode_segment(t, text, seg, i, &s, o);
+        if (rc == 0) {
+            int32_t id = lookup(t, special_tokens[hit], sl);
+            rc = out_push(o, id >= 0 ? id : t->unk, i, i + sl);
+        }
+        i += sl;
+        seg = i;
+    }
+    if (rc == 0) rc = encode_segment(t, text, seg, len, &s, o);
+    free(s.raw.v);
+    free(s.word.v);
+    free(s.buf);
+    free(s.pos);
+    return rc;
+}
+
+int pb_tokenizer_encode(const pb_tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n_ids,
+                        int32_t **offsets) {
+    if (!t || !ids || !n_ids || (!text && len)) return PB_ERR(PB_EINVAL, "pb_tokenizer_encode: NULL argument");
+    *ids = NULL, *n_ids = 0;
+    if (offsets) *offsets = NULL;
+    outbuf o = {0};
+    int rc = encode_buf(t, text, len, &o);
+    if (rc < 0) {
+        free(o.ids);
+        free(o.offs);
+        return rc;
+    }
+    *ids = o.ids, *n_ids = o.n;
+    if (offsets) *offsets = o.offs;
+    else free(o.offs);
+    return 0;
+}
+
+void pb_encoding_free(pb_encoding *e) {
+    if (!e) return;
+    free(e->input_ids);
+    free(e->token_type_ids);
+    free(e->attention_mask);
+    free(e->offsets);
+    memset(e, 0, sizeof *e);
+}
+
+int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b, int max_len, int truncation,
+                             pb_encoding *out) {
+    if (!t || !a || !out) return PB_ERR(PB_EINVAL, "pb_tokenizer_encode_pair: NULL argument");
+    memset(out, 0, sizeof *out);
+    if (t->cls < 0 || t->sep < 0 || t->pad < 0)
+        return PB_ERR(PB_ENOTFOUND, "pb_tokenizer_encode_pair: vocabulary lacks [CLS], [SEP] or [PAD]");
+    if (truncation != PB_TRUNC_LONGEST_FIRST && truncation != PB_TRUNC_ONLY_SECOND)
+        return PB_ERR(PB_EINVAL, "pb_tokenizer_encode_pair: truncation %d unknown", truncation);
+    size_t n_special = b ? 3 : 2;
+    if (max_len < (int)n_special)
+        return PB_ERR(PB_ERANGE, "pb_tokenizer_encode_pair: max_len %d below the %zu special tokens", max_len,
+                      n_special);
+    outbuf oa = {0}, ob = {0};
+    int rc = encode_buf(t, a, strlen(a), &oa);
+    if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
+    size_t na = oa.n, nb = ob.n, total = na + nb + n_special;
+    if (rc == 0 && total > (size_t)max_len) {
+        size_t remove = total - (size_t)max_len;
+        if (truncation == PB_TRUNC_ONLY_SECOND) {
+            if (!b || nb <= remove) /* HF: len(pair_ids) > num_tokens_to_remove */
+                rc = PB_ERR(PB_ERANGE,
+                            "pb_tokenizer_encode_pair: only_second cannot remove %zu tokens from a second sequence "
+                            "of %zu",
+                            remove, nb);
+            else nb -= remove;
+        } else {
+            for (; remove > 0; remove--) { /* one at a time from the longer; ties from the second */
+                if (na > nb) na--;
+                else nb--;
+            }
+        }
+    }
+    if (rc == 0) {
+        size_t L = (size_t)max_len;
+        out->input_ids = malloc(L * sizeof(int32_t));
+        out->token_type_ids = calloc(L, sizeof(int32_t));
+        out->attention_mask = calloc(L, sizeof(int32_t));
+        out->offsets = calloc(2 * L, sizeof(int32_t));
+        if (!out->input_ids || !out->token_type_ids || !out->attention_mask || !out->offsets) {
+            pb_encoding_free(out);
+            rc = PB_ERR(PB_ENOMEM, "pb_tokenizer_encode_pair: %d tokens", max_len);
+        }
+    }
+    if (rc == 0) {
+        size_t p = 0;
+        out->input_ids[p++] = t->cls;
+        for (size_t i = 0; i < na; i++, p++) {
+            out->input_ids[p] = oa.ids[i];
+            out->offsets[2 * p] = oa.offs[2 * i], out->offsets[2 * p + 1] = oa.offs[2 * i + 1];
+        }
+        out->input_ids[p++] = t->sep;
+        if (b) {
+            size_t b0 = p;
+            for (size_t i = 0; i < nb; i++, p++) {
+                out->input_ids[p] = ob.ids[i];
+                out->offsets[2 * p] = ob.offs[2 * i], out->offsets[2 * p + 1] = ob.offs[2 * i + 1];
+            }
+            out->input_ids[p++] = t->sep;
+            for (size_t i = b0; i < p; i++) out->token_type_ids[i] = 1;
+        }
+        for (size_t i = 0; i < p; i++) out->attention_mask[i] = 1;
+        out->n_tokens = (int)p;
+        for (; p < (size_t)max_len; p++) out->input_ids[p] = t->pad;
+        out->max_len = max_len;
+    }
+    free(oa.ids);
+    free(oa.offs);
+    free(ob.ids);
+    free(ob.offs);
+    return rc;
+}
