@@ -432,62 +432,14 @@ int pb_bpe_encode_pair(const pb_bpe *t, const char *a, const char *b, int max_le
     memset(out, 0, sizeof *out);
     if (t->bos < 0 || t->eos < 0 || t->pad < 0)
         return PB_ERR(PB_ENOTFOUND, "pb_bpe_encode_pair: vocabulary lacks <s>, </s> or <pad>");
-    if (truncation != PB_TRUNC_LONGEST_FIRST && truncation != PB_TRUNC_ONLY_SECOND)
-        return PB_ERR(PB_EINVAL, "pb_bpe_encode_pair: truncation %d unknown", truncation);
-    size_t n_special = b ? 4 : 2;
-    if (max_len < (int)n_special)
-        return PB_ERR(PB_ERANGE, "pb_bpe_encode_pair: max_len %d below the %zu special tokens", max_len, n_special);
+    /* <s> A </s></s> B </s>, token types all 0 (RoBERTa) */
+    const pb_pair_template tpl = {t->bos, {t->eos, 0}, {t->eos, 0}, {t->eos, 0}, 1, 1, 1, 0, t->pad};
     outbuf oa = {0}, ob = {0};
     int rc = encode_buf(t, a, strlen(a), &oa);
     if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
-    size_t na = oa.n, nb = ob.n, total = na + nb + n_special;
-    if (rc == 0 && total > (size_t)max_len) {
-        size_t remove = total - (size_t)max_len;
-        if (truncation == PB_TRUNC_ONLY_SECOND) {
-            if (!b || nb <= remove) /* HF: len(pair_ids) > num_tokens_to_remove */
-                rc = PB_ERR(PB_ERANGE,
-                            "pb_bpe_encode_pair: only_second cannot remove %zu tokens from a second sequence of %zu",
-                            remove, nb);
-            else nb -= remove;
-        } else {
-            for (; remove > 0; remove--) { /* one at a time from the longer; ties from the second */
-                if (na > nb) na--;
-                else nb--;
-            }
-        }
-    }
-    if (rc == 0) {
-        size_t L = (size_t)max_len;
-        out->input_ids = malloc(L * sizeof(int32_t));
-        out->token_type_ids = calloc(L, sizeof(int32_t));
-        out->attention_mask = calloc(L, sizeof(int32_t));
-        out->offsets = calloc(2 * L, sizeof(int32_t));
-        if (!out->input_ids || !out->token_type_ids || !out->attention_mask || !out->offsets) {
-            pb_encoding_free(out);
-            rc = PB_ERR(PB_ENOMEM, "pb_bpe_encode_pair: %d tokens", max_len);
-        }
-    }
-    if (rc == 0) {
-        size_t p = 0;
-        out->input_ids[p++] = t->bos;
-        for (size_t i = 0; i < na; i++, p++) {
-            out->input_ids[p] = oa.ids[i];
-            out->offsets[2 * p] = oa.offs[2 * i], out->offsets[2 * p + 1] = oa.offs[2 * i + 1];
-        }
-        out->input_ids[p++] = t->eos;
-        if (b) {
-            out->input_ids[p++] = t->eos;
-            for (size_t i = 0; i < nb; i++, p++) {
-                out->input_ids[p] = ob.ids[i];
-                out->offsets[2 * p] = ob.offs[2 * i], out->offsets[2 * p + 1] = ob.offs[2 * i + 1];
-            }
-            out->input_ids[p++] = t->eos;
-        }
-        for (size_t i = 0; i < p; i++) out->attention_mask[i] = 1; /* token types stay 0 (RoBERTa) */
-        out->n_tokens = (int)p;
-        for (; p < (size_t)max_len; p++) out->input_ids[p] = t->pad;
-        out->max_len = max_len;
-    }
+    if (rc == 0)
+        rc = pb_encoding_build(&tpl, oa.ids, oa.offs, oa.n, ob.ids, ob.offs, ob.n, b != NULL, max_len, truncation,
+                               "pb_bpe_encode_pair", out);
     free(oa.ids);
     free(oa.offs);
     free(ob.ids);

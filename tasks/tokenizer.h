@@ -65,4 +65,23 @@ int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b
                              pb_encoding *out);
 void pb_encoding_free(pb_encoding *e);
 
+/* A tokenizer's pair template: first A after_a (between B after_b); the
+ * second segment (between, B, after_b) gets token type type_b.
+ * BERT: [CLS] A [SEP] B [SEP], type_b 1; RoBERTa: <s> A </s> </s> B </s>, type_b 0. */
+typedef struct {
+    int32_t first;
+    int32_t after_a[2], between[2], after_b[2];
+    int n_after_a, n_between, n_after_b;
+    int32_t type_b;
+    int32_t pad;
+} pb_pair_template;
+
+/* Assemble the template around A (na ids with [n][2] byte offsets, or NULL)
+ * and, when has_b, B; truncate as Hugging Face (longest_first: one token at
+ * a time from the longer, ties from B; only_second: B only, PB_ERANGE when
+ * impossible); pad to max_len. `who` names the caller in errors. */
+int pb_encoding_build(const pb_pair_template *tpl, const int32_t *a_ids, const int32_t *a_offs, size_t na,
+                      const int32_t *b_ids, const int32_t *b_offs, size_t nb, int has_b, int max_len, int truncation,
+                      const char *who, pb_encoding *out);
+
 #endif
