@@ -288,30 +288,6 @@ typedef struct {
 } sym;
 
 typedef struct {
-    int32_t *ids, *offs;
-    size_t n, cap;
-} outbuf;
-
-static int out_push(outbuf *o, int32_t id, size_t b, size_t e) {
-    if (o->n == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 64;
-        int32_t *ni = realloc(o->ids, nc * sizeof *ni);
-        if (!ni) return PB_ERR(PB_ENOMEM, "bpe: %zu tokens", nc);
-        o->ids = ni;
-        int32_t *no = realloc(o->offs, nc * 2 * sizeof *no);
-        if (!no) return PB_ERR(PB_ENOMEM, "bpe: %zu tokens", nc);
-        o->offs = no;
-        o->cap = nc;
-    }
-    if (b > INT32_MAX || e > INT32_MAX) return PB_ERR(PB_ERANGE, "bpe: text beyond 2 GiB");
-    o->ids[o->n] = id;
-    o->offs[2 * o->n] = (int32_t)b;
-    o->offs[2 * o->n + 1] = (int32_t)e;
-    o->n++;
-    return 0;
-}
-
-typedef struct {
     char *map; /* mapped piece */
     size_t map_cap;
     sym *s;
@@ -341,7 +317,7 @@ static int32_t pair_rank(const pb_bpe *t, scratch *s, const sym *a, const sym *b
 }
 
 /* Byte-level BPE on the source bytes text[b, e). */
-static int bpe_piece(const pb_bpe *t, const char *text, size_t b, size_t e, scratch *s, outbuf *o) {
+static int bpe_piece(const pb_bpe *t, const char *text, size_t b, size_t e, scratch *s, pb_token_buf *o) {
     size_t nb = e - b;
     PB_TRY(grow((void **)&s->map, &s->map_cap, 2 * nb, 1));
     PB_TRY(grow((void **)&s->s, &s->s_cap, nb, sizeof *s->s));
@@ -386,12 +362,12 @@ static int bpe_piece(const pb_bpe *t, const char *text, size_t b, size_t e, scra
         if (id < 0)
             return PB_ERR(PB_EFORMAT, "bpe: token '%.*s' (source bytes %zu..%zu) is not in vocab.json",
                           (int)(y->me - y->ms), s->map + y->ms, y->ob, y->oe);
-        PB_TRY(out_push(o, id, y->ob, y->oe));
+        PB_TRY(pb_token_buf_push(o, id, y->ob, y->oe));
     }
     return 0;
 }
 
-static int encode_buf(const pb_bpe *t, const char *text, size_t len, outbuf *o) {
+static int encode_buf(const pb_bpe *t, const char *text, size_t len, pb_token_buf *o) {
     pchar *c;
     size_t n;
     PB_TRY(decode(text, len, &c, &n));
@@ -413,7 +389,7 @@ int pb_bpe_encode(const pb_bpe *t, const char *text, size_t len, int32_t **ids, 
     if (!t || !ids || !n || (!text && len)) return PB_ERR(PB_EINVAL, "pb_bpe_encode: NULL argument");
     *ids = NULL, *n = 0;
     if (offsets) *offsets = NULL;
-    outbuf o = {0};
+    pb_token_buf o = {0};
     int rc = encode_buf(t, text, len, &o);
     if (rc < 0) {
         free(o.ids);
@@ -434,7 +410,7 @@ int pb_bpe_encode_pair(const pb_bpe *t, const char *a, const char *b, int max_le
         return PB_ERR(PB_ENOTFOUND, "pb_bpe_encode_pair: vocabulary lacks <s>, </s> or <pad>");
     /* <s> A </s></s> B </s>, token types all 0 (RoBERTa) */
     const pb_pair_template tpl = {t->bos, {t->eos, 0}, {t->eos, 0}, {t->eos, 0}, 1, 1, 1, 0, t->pad};
-    outbuf oa = {0}, ob = {0};
+    pb_token_buf oa = {0}, ob = {0};
     int rc = encode_buf(t, a, strlen(a), &oa);
     if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
     if (rc == 0)

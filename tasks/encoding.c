@@ -1,5 +1,6 @@
 /* The pair template shared by the tokenizers: special tokens around one or two
  * token sequences, Hugging Face's truncation, padding, masks and offsets. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,25 @@ void pb_encoding_free(pb_encoding *e) {
     free(e->attention_mask);
     free(e->offsets);
     memset(e, 0, sizeof *e);
+}
+
+int pb_token_buf_push(pb_token_buf *o, int32_t id, size_t begin, size_t end) {
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 64;
+        int32_t *ni = realloc(o->ids, nc * sizeof *ni);
+        if (!ni) return PB_ERR(PB_ENOMEM, "tokenizer output of %zu tokens", nc);
+        o->ids = ni;
+        int32_t *no = realloc(o->offs, nc * 2 * sizeof *no);
+        if (!no) return PB_ERR(PB_ENOMEM, "tokenizer output of %zu tokens", nc);
+        o->offs = no;
+        o->cap = nc;
+    }
+    if (begin > INT32_MAX || end > INT32_MAX) return PB_ERR(PB_ERANGE, "tokenizer: text beyond 2 GiB");
+    o->ids[o->n] = id;
+    o->offs[2 * o->n] = (int32_t)begin;
+    o->offs[2 * o->n + 1] = (int32_t)end;
+    o->n++;
+    return 0;
 }
 
 static size_t put(pb_encoding *out, size_t p, const int32_t *ids, const int32_t *offs, size_t n, int32_t type) {

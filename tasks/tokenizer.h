@@ -65,6 +65,13 @@ int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b
                              pb_encoding *out);
 void pb_encoding_free(pb_encoding *e);
 
+/* A growing list of token ids with [n][2] byte offsets (tokenizers' output). */
+typedef struct {
+    int32_t *ids, *offs;
+    size_t n, cap;
+} pb_token_buf;
+int pb_token_buf_push(pb_token_buf *o, int32_t id, size_t begin, size_t end);
+
 /* A tokenizer's pair template: first A after_a (between B after_b); the
  * second segment (between, B, after_b) gets token type type_b.
  * BERT: [CLS] A [SEP] B [SEP], type_b 1; RoBERTa: <s> A </s> </s> B </s>, type_b 0. */

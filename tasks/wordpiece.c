@@ -321,30 +321,6 @@ static int nvec_push(nvec *a, int32_t cp, size_t b, size_t e) {
 }
 
 typedef struct {
-    int32_t *ids, *offs;
-    size_t n, cap;
-} outbuf;
-
-static int out_push(outbuf *o, int32_t id, size_t b, size_t e) {
-    if (o->n == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 64;
-        int32_t *ni = realloc(o->ids, nc * sizeof *ni);
-        if (!ni) return PB_ERR(PB_ENOMEM, "tokenizer: %zu tokens", nc);
-        o->ids = ni;
-        int32_t *no = realloc(o->offs, nc * 2 * sizeof *no);
-        if (!no) return PB_ERR(PB_ENOMEM, "tokenizer: %zu tokens", nc);
-        o->offs = no;
-        o->cap = nc;
-    }
-    if (b > INT32_MAX || e > INT32_MAX) return PB_ERR(PB_ERANGE, "tokenizer: text beyond 2 GiB");
-    o->ids[o->n] = id;
-    o->offs[2 * o->n] = (int32_t)b;
-    o->offs[2 * o->n + 1] = (int32_t)e;
-    o->n++;
-    return 0;
-}
-
-typedef struct {
     nvec raw, word;
     char *buf;
     size_t *pos;
@@ -362,9 +338,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 }
 
 /* WordPiece on the normalized characters w[0, n): greedy longest match first. */
-static int wordpiece(const pb_tokenizer *t, const nchar *w, size_t n, scratch *s, outbuf *o) {
+static int wordpiece(const pb_tokenizer *t, const nchar *w, size_t n, scratch *s, pb_token_buf *o) {
     if (n == 0) return 0;
-    if (n > (size_t)t->max_chars) return out_push(o, t->unk, w[0].b, w[n - 1].e); /* too long -> [UNK] */
+    if (n > (size_t)t->max_chars) return pb_token_buf_push(o, t->unk, w[0].b, w[n - 1].e); /* too long -> [UNK] */
     size_t need = 4 * n + 1;
     PB_TRY(grow((void **)&s->buf, &s->buf_cap, need, 1));
     PB_TRY(grow((void **)&s->pos, &s->pos_cap, 3 * (n + 1), sizeof(size_t)));
@@ -405,20 +381,20 @@ static int wordpiece(const pb_tokenizer *t, const nchar *w, size_t n, scratch *s
         }
         if (found < 0) { /* a piece failed: the whole word is [UNK] */
             free(pid);
-            return out_push(o, t->unk, w[0].b, w[n - 1].e);
+            return pb_token_buf_push(o, t->unk, w[0].b, w[n - 1].e);
         }
         pid[np] = found, piece_s[np] = start, piece_e[np] = end;
         np++;
         start = end;
     }
     int rc = 0;
-    for (size_t i = 0; i < np && rc == 0; i++) rc = out_push(o, pid[i], w[piece_s[i]].b, w[piece_e[i] - 1].e);
+    for (size_t i = 0; i < np && rc == 0; i++) rc = pb_token_buf_push(o, pid[i], w[piece_s[i]].b, w[piece_e[i] - 1].e);
     free(pid);
     return rc;
 }
 
 /* Normalize the raw word r[0, n) into s->word, split on punctuation, WordPiece each piece. */
-static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch *s, outbuf *o) {
+static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch *s, pb_token_buf *o) {
     /* never_split: a whitespace token that is exactly a special token */
     char tmp[16];
     size_t tl = 0;
@@ -431,7 +407,7 @@ static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch 
         for (int i = 0; i < N_SPECIAL; i++)
             if (strlen(special_tokens[i]) == tl && memcmp(special_tokens[i], tmp, tl) == 0) {
                 int32_t id = lookup(t, tmp, tl);
-                return out_push(o, id >= 0 ? id : t->unk, r[0].b, r[n - 1].e);
+                return pb_token_buf_push(o, id >= 0 ? id : t->unk, r[0].b, r[n - 1].e);
             }
     }
     int strip = t->strip_accents < 0 ? t->lower : t->strip_accents;
@@ -468,7 +444,7 @@ static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch 
 }
 
 /* Basic tokenizer on text[b, e) (no special tokens inside). */
-static int encode_segment(const pb_tokenizer *t, const char *text, size_t b, size_t e, scratch *s, outbuf *o) {
+static int encode_segment(const pb_tokenizer *t, const char *text, size_t b, size_t e, scratch *s, pb_token_buf *o) {
     s->raw.n = 0;
     size_t i = b;
     while (i < e) {
@@ -506,7 +482,7 @@ static int encode_segment(const pb_tokenizer *t, const char *text, size_t b, siz
     return 0;
 }
 
-static int encode_buf(const pb_tokenizer *t, const char *text, size_t len, outbuf *o) {
+static int encode_buf(const pb_tokenizer *t, const char *text, size_t len, pb_token_buf *o) {
     scratch s = {0};
     int rc = 0;
     size_t seg = 0, i = 0;
@@ -529,7 +505,7 @@ static int encode_buf(const pb_tokenizer *t, const char *text, size_t len, outbu
         rc = encode_segment(t, text, seg, i, &s, o);
         if (rc == 0) {
             int32_t id = lookup(t, special_tokens[hit], sl);
-            rc = out_push(o, id >= 0 ? id : t->unk, i, i + sl);
+            rc = pb_token_buf_push(o, id >= 0 ? id : t->unk, i, i + sl);
         }
         i += sl;
         seg = i;
@@ -547,7 +523,7 @@ int pb_tokenizer_encode(const pb_tokenizer *t, const char *text, size_t len, int
     if (!t || !ids || !n_ids || (!text && len)) return PB_ERR(PB_EINVAL, "pb_tokenizer_encode: NULL argument");
     *ids = NULL, *n_ids = 0;
     if (offsets) *offsets = NULL;
-    outbuf o = {0};
+    pb_token_buf o = {0};
     int rc = encode_buf(t, text, len, &o);
     if (rc < 0) {
         free(o.ids);
@@ -569,7 +545,7 @@ int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b
         return PB_ERR(PB_ENOTFOUND, "pb_tokenizer_encode_pair: vocabulary lacks [CLS], [SEP] or [PAD]");
     /* [CLS] A [SEP] B [SEP], the second segment of token type 1 */
     const pb_pair_template tpl = {t->cls, {t->sep, 0}, {0, 0}, {t->sep, 0}, 1, 0, 1, 1, t->pad};
-    outbuf oa = {0}, ob = {0};
+    pb_token_buf oa = {0}, ob = {0};
     int rc = encode_buf(t, a, strlen(a), &oa);
     if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
     if (rc == 0)
