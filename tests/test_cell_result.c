@@ -14,17 +14,7 @@
 #include "h5util.h"
 #include "testutil.h"
 
-static char g_dir[256];
-
-static int setup(void **state) {
-    (void)state;
-    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "cell_result");
-}
-static int teardown(void **state) {
-    (void)state;
-    pb_test_tmpdir_remove(g_dir);
-    return 0;
-}
+PB_TEST_TMPDIR_FIXTURE("cell_result")
 
 /* ---- the hand-built result ---------------------------------------------------- */
 

@@ -18,33 +18,13 @@
 #include "pb_error.h"
 #include "testutil.h"
 
-static char g_dir[64];
+PB_TEST_TMPDIR_FIXTURE("io")
 
 static const char *tmp_file(const char *name) {
-    static _Thread_local char buf[32][256]; /* a ring: each test uses far fewer paths at once */
+    static _Thread_local char buf[32][512]; /* a ring: each test uses far fewer paths at once */
     static _Thread_local int k = 0;
     k = (k + 1) % 32;
     return pb_test_path(buf[k], sizeof buf[k], g_dir, name);
-}
-
-static int setup(void **state) {
-    (void)state;
-    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "io");
-}
-
-static int teardown(void **state) {
-    (void)state;
-    pb_test_tmpdir_remove(g_dir);
-    return 0;
-}
-
-static void make_model(pb_model *m, pb_model_type t, pb_head_kind head, uint64_t seed) {
-    pb_config c;
-    pb_test_config(&c, t, 50, 16, 2, 2, 32, 24);
-    assert_int_equal(pb_model_init(m, &c, head, 6, 10), 0);
-    pb_model_init_weights(m, seed);
-    /* non-zero biases and LayerNorm parameters too, so nothing round-trips by accident */
-    for (size_t j = 0; j < m->n_floats; j++) m->params_mem[j] += 1e-3f * (float)((j * 2654435761u) % 1000) - 0.5f;
 }
 
 /* Run `fn` on the checkpoint file with HDF5's own API (read-write). */
@@ -77,7 +57,7 @@ static void replace_dataset(const char *path, const char *name, hid_t type, int 
 
 static void roundtrip(pb_model_type t, pb_head_kind head) {
     pb_model a, b;
-    make_model(&a, t, head, 42);
+    pb_test_random_model(&a, t, head, 42);
     const char *path = tmp_file("rt.h5");
     assert_int_equal(pb_io_save_checkpoint(&a, path), 0);
     /* the temp file is gone */
@@ -110,7 +90,7 @@ static void test_checkpoint_roundtrip(void **state) {
 
 /* Save a fresh BERT cls model to `name`; returns its path and leaves the model. */
 static const char *saved_model(pb_model *m, const char *name) {
-    make_model(m, PB_MODEL_BERT, PB_HEAD_CLS, 7);
+    pb_test_random_model(m, PB_MODEL_BERT, PB_HEAD_CLS, 7);
     const char *path = tmp_file(name);
     assert_int_equal(pb_io_save_checkpoint(m, path), 0);
     return path;
@@ -119,7 +99,7 @@ static const char *saved_model(pb_model *m, const char *name) {
 static void test_missing_file(void **state) {
     (void)state;
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
     const char *path = tmp_file("does-not-exist.h5");
     pb_config c;
     assert_int_equal(pb_io_read_checkpoint_config(path, &c), PB_EIO);
@@ -176,7 +156,7 @@ static void test_missing_tensor(void **state) {
     hid_t f = open_rw(path);
     assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
     H5Fclose(f);
-    make_model(&fresh, PB_MODEL_BERT, PB_HEAD_CLS, 99);
+    pb_test_random_model(&fresh, PB_MODEL_BERT, PB_HEAD_CLS, 99);
     assert_int_equal(pb_io_load_checkpoint(&fresh, path, 0, NULL, NULL), PB_ENOTFOUND);
     PB_ASSERT_MSG_HAS(name);
     PB_ASSERT_MSG_HAS(path);
@@ -212,7 +192,7 @@ static void test_extra_and_float64(void **state) {
     write_dataset(f, "cls.predictions.bias", H5T_IEEE_F32LE, 1, (hsize_t[]){1}, &one, H5T_NATIVE_FLOAT);
     write_dataset(f, "optimizer.step", H5T_IEEE_F32LE, 0, NULL, &one, H5T_NATIVE_FLOAT);
     H5Fclose(f);
-    make_model(&b, PB_MODEL_BERT, PB_HEAD_CLS, 3);
+    pb_test_random_model(&b, PB_MODEL_BERT, PB_HEAD_CLS, 3);
     int n_extra = -1;
     assert_int_equal(pb_io_load_checkpoint(&b, path, 0, NULL, &n_extra), 0);
     assert_int_equal(n_extra, 2);
@@ -549,7 +529,7 @@ static void test_write_grads(void **state) {
     const pb_head_kind heads[] = {PB_HEAD_CLS, PB_HEAD_REG, PB_HEAD_SPAN, PB_HEAD_MC, PB_HEAD_MLM};
     for (size_t h = 0; h < 5; h++) {
         pb_model m;
-        make_model(&m, PB_MODEL_BERT, heads[h], 11);
+        pb_test_random_model(&m, PB_MODEL_BERT, heads[h], 11);
         batch_src s;
         const int mc = heads[h] == PB_HEAD_MC;
         batch_src_init(&s, mc);
@@ -600,7 +580,7 @@ static void test_write_grads(void **state) {
     }
     /* before any forward pass there is nothing to write */
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
     assert_int_equal(pb_io_write_grads(&m, 0.0f, tmp_file("never.h5")), PB_EINVAL);
     assert_int_equal(access(tmp_file("never.h5"), F_OK), -1);
     pb_model_free(&m);

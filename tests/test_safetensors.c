@@ -18,32 +18,13 @@
 #include "safetensors.h"
 #include "testutil.h"
 
-static char g_dir[64];
+PB_TEST_TMPDIR_FIXTURE("st")
 
 static const char *tmp_file(const char *name) {
-    static _Thread_local char buf[32][256];
+    static _Thread_local char buf[32][512]; /* a ring: each test uses far fewer paths at once */
     static _Thread_local int k = 0;
     k = (k + 1) % 32;
     return pb_test_path(buf[k], sizeof buf[k], g_dir, name);
-}
-
-static int setup(void **state) {
-    (void)state;
-    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "st");
-}
-
-static int teardown(void **state) {
-    (void)state;
-    pb_test_tmpdir_remove(g_dir);
-    return 0;
-}
-
-static void make_model(pb_model *m, pb_model_type t, pb_head_kind head, uint64_t seed) {
-    pb_config c;
-    pb_test_config(&c, t, 50, 16, 2, 2, 32, 24);
-    assert_int_equal(pb_model_init(m, &c, head, 6, 10), 0);
-    pb_model_init_weights(m, seed);
-    for (size_t j = 0; j < m->n_floats; j++) m->params_mem[j] += 1e-3f * (float)((j * 2654435761u) % 1000) - 0.5f;
 }
 
 /* ---- hand-written files ---------------------------------------------------- */
@@ -156,7 +137,7 @@ static void write_model_file(const pb_model *m, const char *path, file_opts o) {
 
 static void roundtrip(pb_model_type t, pb_head_kind head) {
     pb_model a, b;
-    make_model(&a, t, head, 42);
+    pb_test_random_model(&a, t, head, 42);
     const char *path = tmp_file("rt.safetensors");
     assert_int_equal(pb_safetensors_save(&a, path), 0);
     char tmp[300];
@@ -201,7 +182,7 @@ static void test_roundtrip(void **state) {
             roundtrip(t ? PB_MODEL_ROBERTA : PB_MODEL_BERT, heads[h]);
     /* saving into a folder that does not exist: error naming the file, nothing left */
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 1);
     const char *bad = tmp_file("no-such-dir/m.safetensors");
     assert_int_equal(pb_safetensors_save(&m, bad), PB_EIO);
     PB_ASSERT_MSG_HAS(bad);
@@ -253,7 +234,7 @@ static void assert_bits_equal(const float *got, const float *want, int n) {
 static void test_f16(void **state) {
     (void)state;
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 3);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 3);
     const uint16_t bits[16] = {0x3c00, 0xc000, 0x0001, 0x03ff, 0x8000, 0x7bff, 0x0400, 0x3555,
                                0x3e00, 0x8001, 0x0000, 0xfbff, 0x0200, 0x5640, 0x1400, 0xb800};
     const float want[16] = {1.0f, -2.0f,     0x1p-24f, 0x3ffp-24f, -0.0f,    65504.0f, 0x1p-14f, 0x1.554p-2f,
@@ -282,7 +263,7 @@ static void test_f16(void **state) {
 static void test_bf16(void **state) {
     (void)state;
     pb_model m;
-    make_model(&m, PB_MODEL_ROBERTA, PB_HEAD_CLS, 3);
+    pb_test_random_model(&m, PB_MODEL_ROBERTA, PB_HEAD_CLS, 3);
     const uint16_t bits[16] = {0x3f80, 0xc040, 0x0001, 0x8000, 0x7f7f, 0x3eab, 0x0080, 0x007f,
                                0x4049, 0xbf80, 0x0000, 0xff7f, 0x8001, 0x4120, 0x3c00, 0x4780};
     const float want[16] = {1.0f,
@@ -324,7 +305,7 @@ static void test_prefixless_and_extra(void **state) {
     (void)state;
     for (int t = 0; t < 2; t++) {
         pb_model a, b;
-        make_model(&a, t ? PB_MODEL_ROBERTA : PB_MODEL_BERT, PB_HEAD_CLS, 11);
+        pb_test_random_model(&a, t ? PB_MODEL_ROBERTA : PB_MODEL_BERT, PB_HEAD_CLS, 11);
         const char *path = tmp_file("noprefix.safetensors");
         write_model_file(&a, path, (file_opts){.strip_prefix = 1, .extras = 1});
         assert_int_equal(pb_model_init(&b, &a.cfg, PB_HEAD_CLS, 6, 10), 0);
@@ -348,7 +329,7 @@ static void test_tied_decoder(void **state) {
     (void)state;
     for (int t = 0; t < 2; t++) {
         pb_model a, b;
-        make_model(&a, t ? PB_MODEL_ROBERTA : PB_MODEL_BERT, PB_HEAD_MLM, 12);
+        pb_test_random_model(&a, t ? PB_MODEL_ROBERTA : PB_MODEL_BERT, PB_HEAD_MLM, 12);
         const char *path = tmp_file("tied.safetensors");
         assert_int_equal(pb_model_init(&b, &a.cfg, PB_HEAD_MLM, 6, 10), 0);
         int n_extra = -1;
@@ -367,7 +348,7 @@ static void test_tied_decoder(void **state) {
 static void test_missing(void **state) {
     (void)state;
     pb_model a, b;
-    make_model(&a, PB_MODEL_BERT, PB_HEAD_CLS, 13);
+    pb_test_random_model(&a, PB_MODEL_BERT, PB_HEAD_CLS, 13);
     const char *path = tmp_file("missing.safetensors");
     write_model_file(&a, path, (file_opts){.skip = "classifier.weight"});
     assert_int_equal(pb_model_init(&b, &a.cfg, PB_HEAD_CLS, 6, 10), 0);
@@ -414,7 +395,7 @@ static void bad_header(pb_model *m, const char *name, const char *header, size_t
 static void test_malformed(void **state) {
     (void)state;
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 14);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 14);
     const char *path;
 
     path = tmp_file("missing-file.safetensors");
@@ -518,7 +499,7 @@ static void test_malformed(void **state) {
 
 static void folder(pb_model_type t, pb_head_kind head, const char *arch) {
     pb_model a, b;
-    make_model(&a, t, head, 21);
+    pb_test_random_model(&a, t, head, 21);
     char dir[256], p[300];
     snprintf(dir, sizeof dir, "%s/hf", g_dir);
     assert_int_equal(pb_hf_folder_save(&a, dir), 0);
@@ -593,7 +574,7 @@ static void test_python_reader(void **state) {
         skip();
     }
     pb_model m;
-    make_model(&m, PB_MODEL_BERT, PB_HEAD_SPAN, 31);
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_SPAN, 31);
     const char *path = tmp_file("py.safetensors");
     const char *script = tmp_file("reader.py");
     assert_int_equal(pb_safetensors_save(&m, path), 0);

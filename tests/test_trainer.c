@@ -10,16 +10,7 @@
 #include "testutil.h"
 #include "trainer.h"
 
-static char g_dir[256];
-static int setup(void **state) {
-    (void)state;
-    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "trainer");
-}
-static int teardown(void **state) {
-    (void)state;
-    pb_test_tmpdir_remove(g_dir);
-    return 0;
-}
+PB_TEST_TMPDIR_FIXTURE("trainer")
 
 enum { SEQ = 24, BATCH = 32 };
 

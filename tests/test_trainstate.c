@@ -8,17 +8,7 @@
 #include "testutil.h"
 #include "trainstate.h"
 
-static char g_dir[256];
-
-static int setup(void **state) {
-    (void)state;
-    return pb_test_tmpdir_create(g_dir, sizeof g_dir, "trainstate");
-}
-static int teardown(void **state) {
-    (void)state;
-    pb_test_tmpdir_remove(g_dir);
-    return 0;
-}
+PB_TEST_TMPDIR_FIXTURE("trainstate")
 
 static void make(pb_model *m, pb_adamw *o) {
     pb_config c;

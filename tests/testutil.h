@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "model.h"
 #include "pb_error.h"
 
 /* Default tolerances of the fixture comparisons: |a-b| <= atol + rtol*|b|. */
@@ -132,6 +133,31 @@ static inline void pb_test_config(pb_config *c, pb_model_type t, int vocab, int 
         .pad_token_id = roberta ? 1 : 0,
         .num_labels = 3,
     };
+}
+
+
+/* One temp directory per test binary: defines g_dir and the group fixtures
+ * setup / teardown that create and remove it (files only, no subfolders). */
+#define PB_TEST_TMPDIR_FIXTURE(tag)                                                   \
+    static char g_dir[128];                                                           \
+    static int setup(void **state) {                                                  \
+        (void)state;                                                                  \
+        return pb_test_tmpdir_create(g_dir, sizeof g_dir, (tag));                     \
+    }                                                                                 \
+    static int teardown(void **state) {                                               \
+        (void)state;                                                                  \
+        pb_test_tmpdir_remove(g_dir);                                                 \
+        return 0;                                                                     \
+    }
+
+/* A small model with random weights and non-zero biases and LayerNorm
+ * parameters too, so nothing round-trips by accident. */
+static inline void pb_test_random_model(pb_model *m, pb_model_type t, pb_head_kind head, uint64_t seed) {
+    pb_config c;
+    pb_test_config(&c, t, 50, 16, 2, 2, 32, 24);
+    assert_int_equal(pb_model_init(m, &c, head, 6, 10), 0);
+    pb_model_init_weights(m, seed);
+    for (size_t j = 0; j < m->n_floats; j++) m->params_mem[j] += 1e-3f * (float)((j * 2654435761u) % 1000) - 0.5f;
 }
 
 #endif
