@@ -42,6 +42,13 @@ typedef struct {
     /* Score the logits of a whole split, examples in order (shape per head for
      * count(split) examples), with the task's metric. */
     int (*evaluate)(void *ctx, int split, const float *logits, pb_metrics *out);
+    /* Optional: a per-example summary of the logits, so that a whole split's
+     * predictions fit in memory (MLM: seq x vocab scores become each token's
+     * prediction and log-probability). When set, evaluate receives
+     * reduce_stride floats per example, written by reduce for examples
+     * [first, first + n) of split from their logits (model stride). */
+    size_t reduce_stride;
+    int (*reduce)(void *ctx, int split, long first, int n, const float *logits, size_t stride, float *out);
     void (*free)(void *ctx);
 } pb_data_source;
 

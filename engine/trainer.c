@@ -28,7 +28,8 @@ static void epoch_permutation(long *perm, long n, uint64_t seed, long epoch) {
 
 static size_t logits_per_example(const pb_model *m) { return m->n ? m->n_logits / (size_t)m->n : 0; }
 
-int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride) {
+static int predict(pb_model *m, const pb_data_source *ds, int split, int batch_size, int reduce, float **out,
+                   size_t *stride) {
     *out = NULL;
     *stride = 0;
     const long n = ds->count(ds->ctx, split);
@@ -49,14 +50,15 @@ int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch
         if (rc == 0) rc = pb_model_forward(m, &bb.b, 0, 0);
         if (rc < 0) break;
         if (!all) {
-            *stride = logits_per_example(m);
+            *stride = reduce ? ds->reduce_stride : logits_per_example(m);
             all = malloc(sizeof(float) * (size_t)n * *stride);
             if (!all) {
                 rc = PB_ERR(PB_ENOMEM, "logits of %ld examples", n);
                 break;
             }
         }
-        memcpy(all + (size_t)s * *stride, m->logits, sizeof(float) * (size_t)k * *stride);
+        if (reduce) rc = ds->reduce(ds->ctx, split, s, k, m->logits, logits_per_example(m), all + (size_t)s * *stride);
+        else memcpy(all + (size_t)s * *stride, m->logits, sizeof(float) * (size_t)k * *stride);
     }
     free(idx);
     pb_batch_buf_free(&bb);
@@ -68,10 +70,18 @@ int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch
     return 0;
 }
 
+int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride) {
+    return predict(m, ds, split, batch_size, 0, out, stride);
+}
+
+int pb_train_predict_eval(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride) {
+    return predict(m, ds, split, batch_size, ds->reduce != NULL, out, stride);
+}
+
 static int evaluate(pb_model *m, const pb_data_source *ds, int batch_size, pb_metrics *out) {
     float *logits;
     size_t stride;
-    PB_TRY(pb_train_predict(m, ds, PB_SPLIT_DEV, batch_size, &logits, &stride));
+    PB_TRY(pb_train_predict_eval(m, ds, PB_SPLIT_DEV, batch_size, &logits, &stride));
     int rc = ds->evaluate(ds->ctx, PB_SPLIT_DEV, logits, out);
     free(logits);
     return rc;

@@ -70,5 +70,8 @@ void pb_train_result_free(pb_train_result *r);
 /* Logits of every example of a split, in order (dropout off): evaluation and
  * teacher logits. *out is allocated ([count, stride]); *stride per example. */
 int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride);
+/* What evaluate takes: the logits, or their per-example summary when the
+ * task has a reduce callback. */
+int pb_train_predict_eval(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride);
 
 #endif

@@ -288,7 +288,7 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
     PB_TRY(pb_runconfig_to_yaml(rc, &run_yaml));
 
     /* the data are the task's own (seed 0): the run seed varies training, not data */
-    pb_task_opts topts = {0, rc->train.max_seq_length};
+    pb_task_opts topts = {.seed = 0, .max_seq_length = rc->train.max_seq_length};
     pb_data_source ds;
     int r = pb_task_open(rc->task, &topts, &ds);
     if (r < 0) {

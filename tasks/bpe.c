@@ -119,6 +119,8 @@ void pb_bpe_free(pb_bpe *t) {
     free(t);
 }
 
+static int put_vocab(pb_bpe *t, json_t *obj, const char *path, const char *where);
+
 static int load_vocab(pb_bpe *t, const char *path) {
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
@@ -128,18 +130,7 @@ static int load_vocab(pb_bpe *t, const char *path) {
         fclose(f);
         return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s:%d: %s", path, je.line, je.text);
     }
-    int rc = 0;
-    if (!json_is_object(root)) rc = PB_ERR(PB_EFORMAT, "pb_bpe_load: %s is not a JSON object", path);
-    const char *key;
-    json_t *v;
-    if (rc == 0) json_object_foreach(root, key, v) {
-            json_int_t id = json_is_integer(v) ? json_integer_value(v) : -1;
-            if (id < 0 || id > INT32_MAX) {
-                rc = PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: id of '%s' is not an integer in [0, 2^31)", path, key);
-                break;
-            }
-            if ((rc = smap_put(&t->vocab, key, strlen(key), (int32_t)id)) < 0) break;
-        }
+    int rc = put_vocab(t, root, path, "the vocabulary");
     json_decref(root);
     return rc;
 }
@@ -178,14 +169,72 @@ static int load_merges(pb_bpe *t, const char *path) {
     return rc;
 }
 
-int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt) {
-    if (!out || !vocab_json || !merges_txt) return PB_ERR(PB_EINVAL, "pb_bpe_load: NULL argument");
-    *out = NULL;
-    pb_bpe *t = calloc(1, sizeof *t);
-    if (!t) return PB_ERR(PB_ENOMEM, "pb_bpe_load: tokenizer");
-    build_byte_table(t);
-    int rc = load_vocab(t, vocab_json);
-    if (rc == 0) rc = load_merges(t, merges_txt);
+/* vocab (object token -> id) shared by vocab.json and tokenizer.json's model.vocab. */
+static int put_vocab(pb_bpe *t, json_t *obj, const char *path, const char *where) {
+    if (!json_is_object(obj)) return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: %s is not a JSON object", path, where);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        json_int_t id = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (id < 0 || id > INT32_MAX)
+            return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: %s: id of '%s' is not an integer in [0, 2^31)", path, where, key);
+        PB_TRY(smap_put(&t->vocab, key, strlen(key), (int32_t)id));
+    }
+    return 0;
+}
+
+/* tokenizer.json: model.type "BPE", model.vocab, model.merges as "a b" strings
+ * (tokenizers < 0.20) or [a, b] arrays (newer); rank = index. */
+static int load_tokenizer_json(pb_bpe *t, const char *path) {
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return PB_ERR(PB_EIO, "pb_bpe_load: cannot open %s", path);
+        fclose(f);
+        return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s:%d:%d: %s", path, je.line, je.column, je.text);
+    }
+    int rc = 0;
+    json_t *model = json_object_get(root, "model");
+    const char *type = json_string_value(json_object_get(model, "type"));
+    json_t *merges = json_object_get(model, "merges");
+    if (!type || strcmp(type, "BPE") != 0 || !json_is_array(merges))
+        rc = PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: expected model.type \"BPE\" with model.vocab and a model.merges array",
+                    path);
+    if (rc == 0) rc = put_vocab(t, json_object_get(model, "vocab"), path, "model.vocab");
+    size_t i;
+    json_t *m;
+    char buf[1024];
+    if (rc == 0) json_array_foreach(merges, i, m) {
+            const char *a = NULL, *b = NULL;
+            if (json_is_string(m)) {
+                const char *s = json_string_value(m), *sp = strchr(s, ' ');
+                if (sp && sp != s && sp[1] && !strchr(sp + 1, ' ') && strlen(s) < sizeof buf) {
+                    memcpy(buf, s, strlen(s) + 1);
+                    a = buf;
+                }
+            } else if (json_is_array(m) && json_array_size(m) == 2) {
+                a = json_string_value(json_array_get(m, 0));
+                b = json_string_value(json_array_get(m, 1));
+                size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+                if (la && lb && la + lb + 2 <= sizeof buf) {
+                    memcpy(buf, a, la);
+                    buf[la] = ' ';
+                    memcpy(buf + la + 1, b, lb + 1);
+                    a = buf;
+                } else a = NULL;
+            }
+            if (!a) {
+                rc = PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: model.merges[%zu] is not a pair of symbols", path, i);
+                break;
+            }
+            if ((rc = smap_put(&t->merges, buf, strlen(buf), (int32_t)i)) < 0) break;
+        }
+    json_decref(root);
+    return rc;
+}
+
+static int finish_load(pb_bpe *t, int rc, pb_bpe **out) {
     if (rc < 0) {
         pb_bpe_free(t);
         return rc;
@@ -195,6 +244,33 @@ int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt) {
     t->pad = smap_get(&t->vocab, "<pad>", 5);
     *out = t;
     return 0;
+}
+
+int pb_bpe_load_json(pb_bpe **out, const char *tokenizer_json) {
+    if (!out || !tokenizer_json) return PB_ERR(PB_EINVAL, "pb_bpe_load_json: NULL argument");
+    *out = NULL;
+    pb_bpe *t = calloc(1, sizeof *t);
+    if (!t) return PB_ERR(PB_ENOMEM, "pb_bpe_load: tokenizer");
+    build_byte_table(t);
+    return finish_load(t, load_tokenizer_json(t, tokenizer_json), out);
+}
+
+int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt) {
+    if (!out || !vocab_json || !merges_txt) return PB_ERR(PB_EINVAL, "pb_bpe_load: NULL argument");
+    *out = NULL;
+    pb_bpe *t = calloc(1, sizeof *t);
+    if (!t) return PB_ERR(PB_ENOMEM, "pb_bpe_load: tokenizer");
+    build_byte_table(t);
+    int rc = load_vocab(t, vocab_json);
+    if (rc == 0) rc = load_merges(t, merges_txt);
+    return finish_load(t, rc, out);
+}
+
+int32_t pb_bpe_vocab_size(const pb_bpe *t) {
+    int32_t n = 0;
+    for (size_t i = 0; i < t->vocab.n; i++)
+        if (t->vocab.vals[i] >= n) n = t->vocab.vals[i] + 1;
+    return n;
 }
 
 int pb_bpe_token_id(const pb_bpe *t, const char *token) {

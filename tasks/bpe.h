@@ -34,7 +34,13 @@ typedef struct pb_bpe pb_bpe;
  * rank as HF's dict). Errors: PB_EIO, PB_EFORMAT (bad JSON, non-integer id, a
  * merge line without exactly two fields). */
 int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt);
+/* Load a Hugging Face tokenizer.json whose model is BPE (model.vocab, and
+ * model.merges as "a b" strings or [a, b] pairs). The pre-tokenizer and
+ * post-processor are taken to be RoBERTa's (ByteLevel, <s> A </s></s> B </s>). */
+int pb_bpe_load_json(pb_bpe **out, const char *tokenizer_json);
 void pb_bpe_free(pb_bpe *t);
+/* Largest id + 1. */
+int32_t pb_bpe_vocab_size(const pb_bpe *t);
 
 /* Id of `token` (byte-level form, e.g. "\xc4\xa0the" for " the"), or -1. */
 int pb_bpe_token_id(const pb_bpe *t, const char *token);

@@ -5,25 +5,29 @@
 
 #include "pb_error.h"
 
-typedef struct {
-    const char *name;
-    int (*open)(const pb_task_opts *opts, pb_data_source *out);
-} task_entry;
-
 /* Adding a task: one loader file plus one line here. */
-static const task_entry TASKS[] = {
-    {"toy", pb_task_toy_open},
+static const pb_task_info TASKS[] = {
+    {"toy", "single", "(generated)", "accuracy", pb_task_toy_open},
 };
-static const char *const TASK_NAMES[] = {"toy", NULL};
+enum { N_TASKS = sizeof TASKS / sizeof *TASKS };
 
-const char *const *pb_task_names(void) { return TASK_NAMES; }
+const pb_task_info *pb_task_list(int *n) {
+    *n = N_TASKS;
+    return TASKS;
+}
+
+const pb_task_info *pb_task_find(const char *name) {
+    for (int i = 0; name && i < N_TASKS; i++)
+        if (strcmp(name, TASKS[i].name) == 0) return &TASKS[i];
+    return NULL;
+}
 
 int pb_task_open(const char *name, const pb_task_opts *opts, pb_data_source *out) {
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < sizeof TASKS / sizeof *TASKS; i++)
-        if (name && strcmp(name, TASKS[i].name) == 0) return TASKS[i].open(opts, out);
-    char known[256] = "";
-    for (size_t i = 0; i < sizeof TASKS / sizeof *TASKS; i++) {
+    const pb_task_info *t = pb_task_find(name);
+    if (t) return t->open(t->name, opts, out);
+    char known[1024] = "";
+    for (int i = 0; i < N_TASKS; i++) {
         if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
         strncat(known, TASKS[i].name, sizeof known - strlen(known) - 1);
     }

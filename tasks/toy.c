@@ -88,7 +88,8 @@ static int toy_evaluate(void *ctx, int split, const float *logits, pb_metrics *o
 
 static void toy_free(void *ctx) { free(ctx); }
 
-int pb_task_toy_open(const pb_task_opts *opts, pb_data_source *out) {
+int pb_task_toy_open(const char *name, const pb_task_opts *opts, pb_data_source *out) {
+    (void)name;
     int seq = opts && opts->max_seq_length ? opts->max_seq_length : TOY_DEFAULT_SEQ;
     if (seq < 8 || seq > 512) return PB_ERR(PB_EINVAL, "toy: max_seq_length %d outside [8, 512]", seq);
     toy_ctx *c = malloc(sizeof *c);
