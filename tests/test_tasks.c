@@ -9,7 +9,7 @@
 static void test_unknown_task(void **state) {
     (void)state;
     pb_data_source ds;
-    pb_task_opts o = {1, 0};
+    pb_task_opts o = {.seed = 1};
     assert_int_equal(pb_task_open("glue-nope", &o, &ds), PB_ENOTFOUND);
     PB_ASSERT_MSG_HAS("unknown task 'glue-nope'");
     PB_ASSERT_MSG_HAS("toy");
@@ -18,7 +18,7 @@ static void test_unknown_task(void **state) {
 static void test_toy_examples(void **state) {
     (void)state;
     pb_data_source a, b;
-    pb_task_opts o = {7, 24};
+    pb_task_opts o = {.seed = 7, .max_seq_length = 24};
     assert_int_equal(pb_task_open("toy", &o, &a), 0);
     assert_int_equal(pb_task_open("toy", &o, &b), 0);
     assert_int_equal(a.seq, 24);

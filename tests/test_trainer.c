@@ -15,7 +15,7 @@ PB_TEST_TMPDIR_FIXTURE("trainer")
 enum { SEQ = 24, BATCH = 32 };
 
 static void open_toy(pb_data_source *ds) {
-    pb_task_opts o = {11, SEQ};
+    pb_task_opts o = {.seed = 11, .max_seq_length = SEQ};
     assert_int_equal(pb_task_open("toy", &o, ds), 0);
 }
 

@@ -160,4 +160,31 @@ static inline void pb_test_random_model(pb_model *m, pb_model_type t, pb_head_ki
     for (size_t j = 0; j < m->n_floats; j++) m->params_mem[j] += 1e-3f * (float)((j * 2654435761u) % 1000) - 0.5f;
 }
 
+/* ---- task fixtures ---------------------------------------------------------- */
+
+/* Write `text` to dir/name (the path goes into buf); fails the test on error. */
+static inline const char *pb_test_write_file(char *buf, size_t size, const char *dir, const char *name,
+                                             const char *text) {
+    pb_test_path(buf, size, dir, name);
+    FILE *f = fopen(buf, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+/* A BERT vocab.txt in dir: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, then the
+ * NULL-terminated words from id 5; returns the number of tokens. */
+static inline int pb_test_write_vocab(const char *dir, const char *const *words) {
+    char path[512];
+    pb_test_path(path, sizeof path, dir, "vocab.txt");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", f);
+    int n = 5;
+    for (; words[n - 5]; n++) fprintf(f, "%s\n", words[n - 5]);
+    assert_int_equal(fclose(f), 0);
+    return n;
+}
+
 #endif
