@@ -242,8 +242,32 @@ static int read_tensor(FILE *f, const char *path, uint64_t base, const st_entry 
 
 /* ---- load ----------------------------------------------------------------- */
 
+/* Record an extra tensor's name in the report (comma-separated, "..." once full). */
+static void note_extra(pb_st_report *rep, const char *name) {
+    if (!rep) return;
+    size_t used = strlen(rep->extra), need = strlen(name) + (used ? 2 : 0);
+    if (used + need + 4 >= sizeof rep->extra) {
+        if (used + 4 < sizeof rep->extra && (used < 3 || strcmp(rep->extra + used - 3, "...") != 0))
+            strcat(rep->extra, used ? ",..." : "...");
+        return;
+    }
+    if (used) strcat(rep->extra, ", ");
+    strcat(rep->extra, name);
+}
+
 int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n_missing, int *n_extra) {
-    if (!m || !path) return PB_ERR(PB_EINVAL, "pb_safetensors_load: NULL argument");
+    pb_st_report rep;
+    memset(&rep, 0, sizeof rep);
+    PB_TRY(pb_safetensors_load_report(m, path, allow_missing, &rep));
+    if (n_missing) *n_missing = rep.n_missing;
+    if (n_extra) *n_extra = rep.n_extra;
+    return 0;
+}
+
+int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing, pb_st_report *rep) {
+    if (!m || !path || !rep) return PB_ERR(PB_EINVAL, "pb_safetensors_load: NULL argument");
+    rep->n_missing = rep->n_extra = 0;
+    rep->extra[0] = '\0';
     int rc = 0;
     FILE *f = NULL;
     char *hdr = NULL;
@@ -365,8 +389,10 @@ int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n
         if (e->param < 0) {
             if (m->head == PB_HEAD_MLM && is_tied_decoder_name(e->name))
                 e->tied_decoder = 1;
-            else
+            else {
                 extra++;
+                note_extra(rep, e->name);
+            }
             continue;
         }
         const pb_param *p = &m->params[e->param];
@@ -421,6 +447,7 @@ int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n
         if (!w || e->dt->kind == DT_OTHER || e->ndim != 2 || e->shape[0] != (uint64_t)w->shape[0] ||
             e->shape[1] != (uint64_t)w->shape[1]) {
             extra++;
+            note_extra(rep, e->name);
             continue;
         }
         free(dec);
@@ -433,13 +460,18 @@ int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n
         const float *we = pb_model_param_data(m, wi);
         int equal = 1;
         for (size_t j = 0; equal && j < w->numel; j++) equal = dec[j] == we[j];
-        if (!equal) extra++;
+        if (!equal) {
+            extra++;
+            note_extra(rep, e->name);
+        }
     }
 
 done:
     if (rc == 0) {
-        if (n_missing) *n_missing = missing;
-        if (n_extra) *n_extra = extra;
+        rep->n_missing = missing;
+        rep->n_extra = extra;
+        if (rep->loaded)
+            for (int i = 0; i < m->n_params; i++) rep->loaded[i] = (unsigned char)seen[i];
     }
     free(dec);
     free(scratch);
@@ -622,5 +654,39 @@ int pb_hf_folder_load_config(const char *dir, pb_config *cfg) {
     if (!p) return PB_ERR(PB_ENOMEM, "'%s': out of memory", dir);
     int rc = pb_config_load_json(cfg, p);
     free(p);
+    return rc;
+}
+
+int pb_hf_folder_load(pb_model *m, const char *dir, pb_head_kind head, int num_labels, int max_rows, int max_seq,
+                      uint64_t seed, pb_st_report *rep) {
+    if (!m || !dir) return PB_ERR(PB_EINVAL, "pb_hf_folder_load: NULL argument");
+    pb_st_report local;
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    pb_config cfg;
+    PB_TRY(pb_hf_folder_load_config(dir, &cfg));
+    if (head == PB_HEAD_CLS && num_labels > 0) cfg.num_labels = num_labels;
+    PB_TRY(pb_model_init(m, &cfg, head, max_rows, max_seq));
+    pb_model_init_weights(m, seed);
+    char *wpath = join_path(dir, "model.safetensors");
+    unsigned char *loaded = calloc((size_t)m->n_params, 1);
+    int rc = wpath && loaded ? 0 : PB_ERR(PB_ENOMEM, "'%s': out of memory", dir);
+    struct stat st;
+    if (rc == 0 && stat(wpath, &st) != 0)
+        rc = PB_ERR(PB_ENOTFOUND, "model folder '%s' has no model.safetensors (sharded and pytorch_model.bin "
+                                  "checkpoints are not read; save it with safe_serialization=True as one file)", dir);
+    rep->loaded = loaded;
+    if (rc == 0) rc = pb_safetensors_load_report(m, wpath, 1, rep);
+    /* a pretraining checkpoint lacks the task head; a backbone tensor missing means a wrong file */
+    for (int i = 0; rc == 0 && i < m->n_params; i++) {
+        const char *name = m->params[i].name;
+        if (!loaded[i] && (strstr(name, ".embeddings.") || strstr(name, ".encoder.")))
+            rc = PB_ERR(PB_ENOTFOUND, "'%s': backbone tensor '%s' is missing (%d model tensors absent); only the pooler "
+                                      "and task head may be", wpath, name, rep->n_missing);
+    }
+    rep->loaded = NULL;
+    free(loaded);
+    free(wpath);
+    if (rc < 0) pb_model_free(m);
     return rc;
 }

@@ -28,6 +28,16 @@
  * Either count pointer may be NULL. */
 int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n_missing, int *n_extra);
 
+/* pb_safetensors_load with the details: which model tensors the file had
+ * (loaded, when the caller passes an [n_params] array) and the names of the
+ * tensors the model lacks (the first ones, comma-separated, "..." when cut). */
+typedef struct {
+    int n_missing, n_extra;
+    unsigned char *loaded; /* optional, caller's [n_params]; 1 where the file had the tensor */
+    char extra[512];
+} pb_st_report;
+int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing, pb_st_report *rep);
+
 /* Write every parameter as F32 under its Hugging Face name. Tensors appear in
  * the engine's table order (header keys and data buffer alike, contiguous, no
  * gaps) after "__metadata__": {"format": "pt"}; the header is padded with
@@ -45,5 +55,17 @@ const char *pb_hf_architecture(pb_model_type type, pb_head_kind head);
 int pb_hf_folder_save(const pb_model *m, const char *dir);
 /* Read dir/config.json through pb_config_load_json. */
 int pb_hf_folder_load_config(const char *dir, pb_config *cfg);
+
+/* Build a model from a Hugging Face folder (config.json + model.safetensors):
+ * the config's shape, head `head` (num_labels overrides the config's for a
+ * classification head when > 0), capacity max_rows x max_seq; every weight
+ * starts from Hugging Face's initialization (normal(0, 0.02) with `seed`,
+ * LayerNorm 1/0, biases 0) and the file's tensors replace it. The embeddings
+ * and encoder must all be in the file (PB_ENOTFOUND names the first absent
+ * one); the pooler and task head may be absent (a pretraining checkpoint)
+ * and are counted in rep->n_missing; tensors the model lacks are reported in
+ * rep (n_extra, extra). On error the model is freed. rep may be NULL. */
+int pb_hf_folder_load(pb_model *m, const char *dir, pb_head_kind head, int num_labels, int max_rows, int max_seq,
+                      uint64_t seed, pb_st_report *rep);
 
 #endif
