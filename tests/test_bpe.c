@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "bpe.h"
+#include "tok.h"
 #include "testutil.h"
 
 enum { BOS = 0, PAD = 1, EOS = 2, NSPEC = 4 };
@@ -314,10 +315,90 @@ static void test_missing_symbol(void **state) {
     pb_bpe_free(t);
 }
 
+/* tokenizer.json (merges as "a b" strings, or as [a, b] pairs in newer
+ * tokenizers releases) gives the same ids as vocab.json + merges.txt; pb_tok
+ * finds either in a folder and wraps them with RoBERTa's template. */
+static void write_tokenizer_json(const char *dir, const char *name, int pairs) {
+    char pv[512], pj[512];
+    json_error_t je;
+    json_t *vocab = json_load_file(pb_test_path(pv, sizeof pv, dir, "vocab.json"), 0, &je);
+    assert_non_null(vocab);
+    json_t *merges = json_array();
+    for (int i = 0; i < NM; i++) {
+        if (!pairs) {
+            json_array_append_new(merges, json_string(MERGES[i]));
+            continue;
+        }
+        const char *sp = strchr(MERGES[i], ' ');
+        json_t *pr = json_array();
+        json_array_append_new(pr, json_stringn(MERGES[i], (size_t)(sp - MERGES[i])));
+        json_array_append_new(pr, json_string(sp + 1));
+        json_array_append_new(merges, pr);
+    }
+    json_t *root = json_pack("{s:{s:s, s:o, s:o}}", "model", "type", "BPE", "vocab", vocab, "merges", merges);
+    assert_non_null(root);
+    assert_int_equal(json_dump_file(root, pb_test_path(pj, sizeof pj, dir, name), 0), 0);
+    json_decref(root);
+}
+
+static void test_tokenizer_json(void **state) {
+    fx *f = *state;
+    const char *text = "Hello world, don't 123 abc";
+    int32_t *want, *got;
+    size_t nw, ng;
+    assert_int_equal(pb_bpe_encode(f->t, text, strlen(text), &want, &nw, NULL), 0);
+    for (int pairs = 0; pairs < 2; pairs++) {
+        write_tokenizer_json(f->dir, "tokenizer.json", pairs);
+        char pj[512];
+        pb_bpe *t;
+        assert_int_equal(pb_bpe_load_json(&t, pb_test_path(pj, sizeof pj, f->dir, "tokenizer.json")), 0);
+        assert_int_equal(pb_bpe_encode(t, text, strlen(text), &got, &ng, NULL), 0);
+        assert_int_equal(ng, nw);
+        assert_memory_equal(got, want, nw * sizeof *got);
+        assert_int_equal(pb_bpe_vocab_size(t), NSPEC + 256 + NM);
+        free(got);
+        pb_bpe_free(t);
+        /* the folder holds tokenizer.json, which pb_tok prefers */
+        pb_tok *tok;
+        assert_int_equal(pb_tok_load(&tok, f->dir), 0);
+        assert_int_equal(pb_tok_get_kind(tok), PB_TOK_BPE);
+        assert_int_equal(pb_tok_special(tok, PB_TOK_CLS), BOS);
+        assert_int_equal(pb_tok_special(tok, PB_TOK_SEP), EOS);
+        assert_int_equal(pb_tok_special(tok, PB_TOK_PAD), PAD);
+        assert_int_equal(pb_tok_special(tok, PB_TOK_MASK), -1); /* the fixture has no <mask> */
+        pb_encoding e;
+        assert_int_equal(pb_tok_encode_pair(tok, "abc", "123", 10, PB_TRUNC_LONGEST_FIRST, &e), 0);
+        /* <s> abc </s> </s> 123 </s> <pad>...: RoBERTa's pair template */
+        const int32_t ids[10] = {BOS, M_ABC, EOS, EOS, M_123, EOS, PAD, PAD, PAD, PAD};
+        assert_memory_equal(e.input_ids, ids, sizeof ids);
+        pb_encoding_free(&e);
+        pb_tok_free(tok);
+    }
+    free(want);
+    /* without tokenizer.json the folder's vocab.json + merges.txt are used */
+    char pj[512];
+    remove(pb_test_path(pj, sizeof pj, f->dir, "tokenizer.json"));
+    pb_tok *tok;
+    assert_int_equal(pb_tok_load(&tok, f->dir), 0);
+    assert_int_equal(pb_tok_get_kind(tok), PB_TOK_BPE);
+    pb_tok_free(tok);
+    /* a merge that is not a pair is refused by index */
+    FILE *o = fopen(pb_test_path(pj, sizeof pj, f->dir, "bad.json"), "wb");
+    assert_non_null(o);
+    fputs("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\", \"abc\"]}}", o);
+    fclose(o);
+    pb_bpe *t;
+    assert_int_equal(pb_bpe_load_json(&t, pj), PB_EFORMAT);
+    PB_ASSERT_MSG_HAS("model.merges[1]");
+    assert_int_equal(pb_tok_load(&tok, pj), PB_EFORMAT);
+    PB_ASSERT_MSG_HAS("bad.json");
+    remove(pj);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_load),    cmocka_unit_test(test_words),
                                        cmocka_unit_test(test_whitespace), cmocka_unit_test(test_bytes),
                                        cmocka_unit_test(test_offsets), cmocka_unit_test(test_pair),
-                                       cmocka_unit_test(test_missing_symbol)};
+                                       cmocka_unit_test(test_missing_symbol), cmocka_unit_test(test_tokenizer_json)};
     return cmocka_run_group_tests_name("bpe", tests, setup, teardown);
 }
