@@ -26,7 +26,9 @@ LDLIBS   = $(HDF5_HL) -lm
 LDFLAGS := -fopenmp $(SAN)
 CMOCKA  = $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
 
-LIB_SRCS := $(wildcard engine/*.c tasks/*.c results/*.c plots/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+# The command line (harness/main.c, harness/cli_*.c) is the only code that prints; the rest is the library.
+CLI_SRCS := harness/main.c $(wildcard harness/cli_*.c)
+LIB_SRCS := $(wildcard engine/*.c tasks/*.c results/*.c plots/*.c) $(filter-out $(CLI_SRCS),$(wildcard harness/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libprunebench.a
 CLI      := bin/prunebench
@@ -62,7 +64,7 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CLI): $(BUILD)/harness/main.o $(LIB)
+$(CLI): $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -15,6 +15,7 @@
 #include "h5util.h"
 #include "io.h"
 #include "pb_error.h"
+#include "safetensors.h"
 #include "registry.h"
 
 #ifndef PB_GIT_COMMIT
@@ -94,8 +95,16 @@ int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected,
 
 /* ---- model ----------------------------------------------------------------- */
 
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int open_model(pb_model *m, const char *checkpoint, const pb_config *init_cfg, const pb_data_source *ds,
                       int rows, uint64_t seed) {
+    if (checkpoint && is_dir(checkpoint))
+        return pb_hf_folder_load(m, checkpoint, ds->head, ds->head == PB_HEAD_CLS ? ds->num_labels : 0, rows, ds->seq,
+                                 seed, NULL);
     pb_config cfg;
     if (checkpoint) PB_TRY(pb_io_read_checkpoint_config(checkpoint, &cfg));
     else cfg = *init_cfg;
@@ -133,14 +142,29 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
+/* Content hash of a teacher: the checkpoint file, or a Hugging Face folder's
+ * config.json and model.safetensors. */
 static int file_hash(const char *path, uint64_t *out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return PB_ERR(PB_EIO, "cannot read teacher '%s': %s", path, strerror(errno));
+    char parts[2][1200];
+    int n = 1, w;
+    if (is_dir(path)) {
+        w = snprintf(parts[0], sizeof parts[0], "%s/config.json", path);
+        if (w >= 0 && (size_t)w < sizeof parts[0])
+            w = snprintf(parts[1], sizeof parts[1], "%s/model.safetensors", path);
+        n = 2;
+    } else w = snprintf(parts[0], sizeof parts[0], "%s", path);
+    if (w < 0 || (size_t)w >= sizeof parts[0]) return PB_ERR(PB_ERANGE, "teacher path '%s' too long", path);
     uint64_t h = 0xcbf29ce484222325ULL;
-    unsigned char buf[65536];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) h = fnv(h, buf, k);
-    fclose(f);
+    for (int i = 0; i < n; i++) {
+        FILE *f = fopen(parts[i], "rb");
+        if (!f) return PB_ERR(PB_EIO, "cannot read teacher '%s': %s", parts[i], strerror(errno));
+        unsigned char buf[65536];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, f)) > 0) h = fnv(h, buf, k);
+        int bad = ferror(f);
+        fclose(f);
+        if (bad) return PB_ERR(PB_EIO, "read error in teacher '%s'", parts[i]);
+    }
     *out = h;
     return 0;
 }
@@ -191,10 +215,18 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
         PB_TRY(dense_teacher(rc, o, dense_path, sizeof dense_path));
         teacher_path = dense_path;
     }
+    if (ds->head == PB_HEAD_MLM)
+        return PB_ERR(PB_EINVAL, "kd: distillation on the masked-LM task '%s' is not supported (the teacher's logits "
+                                 "are seq x vocab per example)", ds->name);
     uint64_t h = 0;
     PB_TRY(file_hash(teacher_path, &h));
+    /* the task's identity: its name, length and where its data and tokenizer come from */
     h = fnv(h, ds->name, strlen(ds->name));
     h = fnv(h, &ds->seq, sizeof ds->seq);
+    const char *ids[2] = {rc->data.dir ? rc->data.dir : "", rc->data.tokenizer ? rc->data.tokenizer : ""};
+    for (int i = 0; i < 2; i++) h = fnv(h, ids[i], strlen(ids[i]) + 1);
+    const int geo[2] = {rc->data.doc_stride, rc->data.max_query_length};
+    h = fnv(h, geo, sizeof geo);
     const char *dir = o->cache_dir ? o->cache_dir : "cache/kd";
     char path[1200];
     snprintf(path, sizeof path, "%s/teacher-%016llx.h5", dir, (unsigned long long)h);
@@ -288,7 +320,14 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
     PB_TRY(pb_runconfig_to_yaml(rc, &run_yaml));
 
     /* the data are the task's own (seed 0): the run seed varies training, not data */
-    pb_task_opts topts = {.seed = 0, .max_seq_length = rc->train.max_seq_length};
+    pb_task_opts topts = {.seed = 0,
+                          .max_seq_length = rc->train.max_seq_length,
+                          .data_dir = rc->data.dir,
+                          .tokenizer = rc->data.tokenizer,
+                          .doc_stride = rc->data.doc_stride,
+                          .max_query_length = rc->data.max_query_length};
+    /* a Hugging Face model folder carries its tokenizer */
+    if (!topts.tokenizer && rc->model.checkpoint && is_dir(rc->model.checkpoint)) topts.tokenizer = rc->model.checkpoint;
     pb_data_source ds;
     int r = pb_task_open(rc->task, &topts, &ds);
     if (r < 0) {

@@ -16,14 +16,13 @@
 #include "loss.h"
 #include "model.h"
 #include "cell.h"
+#include "cli.h"
 #include "pb_error.h"
 #include "prune.h"
 #include "runconfig.h"
-#include "tokenizer.h"
 
 #define PB_CLI_VERSION "0.1.0"
 
-enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
 
 static const char *const usage_text =
     "usage: prunebench <command> [options]\n"
@@ -32,7 +31,10 @@ static const char *const usage_text =
     "  train     train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5\n"
     "  inspect   per-parameter numel and nonzeros of a checkpoint, then group totals\n"
     "  costs     parameters and forward FLOPs of each group (encoder, embeddings, head)\n"
-    "  tokenize  token ids of stdin lines with a WordPiece vocabulary (BERT)\n"
+    "  tokenize  token ids of stdin lines (WordPiece for BERT, byte-level BPE for RoBERTa)\n"
+    "  tasks     the registered tasks: kind, upstream files, metric\n"
+    "  metric    score predictions with a task's official metric (squad, squad_v2, glue-<task>)\n"
+    "  export    write a checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -67,38 +69,24 @@ static const char *const usage_text =
     "  per group: parameters, share of parameters, forward GFLOPs per sequence of N\n"
     "  tokens (default 128), share of FLOPs (attention products count in the total)\n"
     "\n"
-    "prunebench tokenize --tokenizer vocab.txt|tokenizer.json [--pair] [--max-length N]\n"
-    "  one line of ids per stdin line: [CLS] A [SEP] (B [SEP] with --pair, B after a tab)\n";
-
-static int usage_error(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "prunebench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nrun 'prunebench help' for usage\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-static int fail(void) {
-    fprintf(stderr, "prunebench: %s\n", pb_error_msg());
-    return EXIT_BAD_INPUT;
-}
-
-static int parse_int(const char *s, int *out) {
-    char *end;
-    long v;
-    if (!s || !*s) return -1;
-    v = strtol(s, &end, 10);
-    if (*end || v < INT_MIN || v > INT_MAX) return -1;
-    *out = (int)v;
-    return 0;
-}
+    "prunebench tokenize --tokenizer PATH [--pair] [--max-length N]\n"
+    "  PATH: vocab.txt, tokenizer.json (WordPiece or BPE) or a model folder (tokenizer.json,\n"
+    "  vocab.txt, or vocab.json + merges.txt); one line of ids per stdin line with the\n"
+    "  model's template: [CLS] A [SEP] (B [SEP]) or <s> A </s> (</s> B </s>); with --pair\n"
+    "  B follows the first tab; longest-first truncation to N (default 512)\n"
+    "\n"
+    "prunebench tasks\n"
+    "  one line per task: name, kind, upstream files (in the run config's task.data_dir), metric\n"
+    "\n"
+    "prunebench metric squad|squad_v2 --data DEV.json --pred PREDICTIONS.json\n"
+    "  the official SQuAD evaluation: {\"exact_match\", \"f1\"} (v1.1) or exact, f1 and\n"
+    "  HasAns/NoAns breakdowns (v2.0), 0-100, as JSON\n"
+    "prunebench metric glue-<task> --labels FILE --pred FILE\n"
+    "  one label / prediction per line; prints the task's official metrics as JSON\n"
+    "\n"
+    "prunebench export --checkpoint MODEL.h5 --out DIR [--head cls|reg|span|mc|mlm] [--tokenizer PATH]\n"
+    "  a Hugging Face folder: config.json (with architectures), model.safetensors (F32) and\n"
+    "  the tokenizer's files; the head defaults to cls\n";
 
 static int parse_float(const char *s, float *out) {
     char *end;
@@ -142,14 +130,14 @@ static int parse_grad_args(int argc, char **argv, grad_args *a, int *want_help) 
                 break;
             }
             if (arg[len] == '\0') {
-                if (i + 1 >= argc) return usage_error("grad: option %s needs a value", opts[k].name);
+                if (i + 1 >= argc) return pb_cli_usage_error("grad: option %s needs a value", opts[k].name);
                 value = argv[++i];
                 break;
             }
         }
-        if (k == nopts) return usage_error("grad: unknown argument '%s'", arg);
+        if (k == nopts) return pb_cli_usage_error("grad: unknown argument '%s'", arg);
         const char **slot = (const char **)(void *)((char *)a + opts[k].off);
-        if (*slot) return usage_error("grad: option %s given twice", opts[k].name);
+        if (*slot) return pb_cli_usage_error("grad: option %s given twice", opts[k].name);
         *slot = value;
     }
     return 0;
@@ -215,45 +203,45 @@ static int cmd_grad(int argc, char **argv) {
         fputs(usage_text, stdout);
         return 0;
     }
-    if (!a.model) return usage_error("grad: missing %s", "--model M.h5");
-    if (!a.batch) return usage_error("grad: missing %s", "--batch B.h5");
-    if (!a.out) return usage_error("grad: missing %s", "--out G.h5");
-    if (!a.head) return usage_error("grad: missing %s", "--head cls|reg|span|mc|mlm");
+    if (!a.model) return pb_cli_usage_error("grad: missing %s", "--model M.h5");
+    if (!a.batch) return pb_cli_usage_error("grad: missing %s", "--batch B.h5");
+    if (!a.out) return pb_cli_usage_error("grad: missing %s", "--out G.h5");
+    if (!a.head) return pb_cli_usage_error("grad: missing %s", "--head cls|reg|span|mc|mlm");
     pb_head_kind head;
     if (pb_head_from_name(a.head, &head) < 0)
-        return usage_error("grad: --head '%s': expected one of cls, reg, span, mc, mlm", a.head);
+        return pb_cli_usage_error("grad: --head '%s': expected one of cls, reg, span, mc, mlm", a.head);
     if (a.threads) {
         int t;
-        if (parse_int(a.threads, &t) < 0 || t < 1)
-            return usage_error("grad: --threads '%s': expected a positive integer", a.threads);
+        if (pb_cli_parse_int(a.threads, &t) < 0 || t < 1)
+            return pb_cli_usage_error("grad: --threads '%s': expected a positive integer", a.threads);
         set_threads(t);
     }
     pb_kd_params kd = {0.0f, 1.0f};
     if (a.teacher) {
-        if (!a.kd_t) return usage_error("grad: --kd-teacher needs %s", "--kd-temperature X (> 0)");
-        if (!a.kd_h) return usage_error("grad: --kd-teacher needs %s", "--kd-hardness H (in [0, 1])");
+        if (!a.kd_t) return pb_cli_usage_error("grad: --kd-teacher needs %s", "--kd-temperature X (> 0)");
+        if (!a.kd_h) return pb_cli_usage_error("grad: --kd-teacher needs %s", "--kd-hardness H (in [0, 1])");
         if (parse_float(a.kd_t, &kd.temperature) < 0 || !(kd.temperature > 0.0f))
-            return usage_error("grad: --kd-temperature '%s': expected a number > 0", a.kd_t);
+            return pb_cli_usage_error("grad: --kd-temperature '%s': expected a number > 0", a.kd_t);
         if (parse_float(a.kd_h, &kd.hardness) < 0 || !(kd.hardness >= 0.0f && kd.hardness <= 1.0f))
-            return usage_error("grad: --kd-hardness '%s': expected a number in [0, 1]", a.kd_h);
+            return pb_cli_usage_error("grad: --kd-hardness '%s': expected a number in [0, 1]", a.kd_h);
     } else if (a.kd_t || a.kd_h) {
-        return usage_error("grad: %s needs --kd-teacher T.h5", a.kd_t ? "--kd-temperature" : "--kd-hardness");
+        return pb_cli_usage_error("grad: %s needs --kd-teacher T.h5", a.kd_t ? "--kd-temperature" : "--kd-hardness");
     }
 
     pb_config cfg;
-    if (pb_io_read_checkpoint_config(a.model, &cfg) < 0) return fail();
+    if (pb_io_read_checkpoint_config(a.model, &cfg) < 0) return pb_cli_fail();
     pb_io_batch ib;
-    if (pb_io_read_batch(&ib, a.batch, head) < 0) return fail();
+    if (pb_io_read_batch(&ib, a.batch, head) < 0) return pb_cli_fail();
     if (check_batch_against_config(&ib, &cfg, head, a.batch, a.model) < 0) {
         pb_io_batch_free(&ib);
-        return fail();
+        return pb_cli_fail();
     }
     const pb_batch *b = &ib.b;
     pb_model m;
     int rc = pb_model_init(&m, &cfg, head, b->n * b->choices, b->seq);
     if (rc < 0) {
         pb_io_batch_free(&ib);
-        return fail();
+        return pb_cli_fail();
     }
     float *teacher = NULL;
     int n_extra = 0;
@@ -293,7 +281,7 @@ static int cmd_grad(int argc, char **argv) {
     free(teacher);
     pb_model_free(&m);
     pb_io_batch_free(&ib);
-    return rc < 0 ? fail() : 0;
+    return rc < 0 ? pb_cli_fail() : 0;
 }
 
 static int cmd_train(int argc, char **argv) {
@@ -304,23 +292,23 @@ static int cmd_train(int argc, char **argv) {
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
         else if (!strcmp(argv[i], "--resume")) resume = 1;
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            if (parse_int(argv[++i], &threads) || threads <= 0) return usage_error("train: --threads needs a positive integer");
+            if (pb_cli_parse_int(argv[++i], &threads) || threads <= 0) return pb_cli_usage_error("train: --threads needs a positive integer");
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage_text, stdout);
             return 0;
         } else if (argv[i][0] != '-' && !yaml) yaml = argv[i];
-        else return usage_error("train: unexpected argument '%s'", argv[i]);
+        else return pb_cli_usage_error("train: unexpected argument '%s'", argv[i]);
     }
-    if (!yaml || !out) return usage_error("train: needs RUN.yaml and --out DIR");
+    if (!yaml || !out) return pb_cli_usage_error("train: needs RUN.yaml and --out DIR");
     pb_runconfig rc;
     pb_runconfig_init(&rc);
-    if (pb_runconfig_load(&rc, yaml) < 0) return fail();
+    if (pb_runconfig_load(&rc, yaml) < 0) return pb_cli_fail();
     if (threads) rc.threads = threads;
     pb_cell_opts o = {out, resume, cache, 0};
     pb_cell_outcome oc;
     int r = pb_cell_run(&rc, &o, &oc);
     pb_runconfig_free(&rc);
-    if (r < 0) return fail();
+    if (r < 0) return pb_cli_fail();
     if (oc.status == PB_TRAIN_DIVERGED) {
         fprintf(stderr, "prunebench: %s: run diverged: %s\n", yaml, oc.reason);
         return 3;
@@ -344,11 +332,11 @@ static int detect_head(const char *path, const pb_config *cfg, pb_model *m) {
 }
 
 static int cmd_inspect(int argc, char **argv) {
-    if (argc != 1 || argv[0][0] == '-') return usage_error("inspect: needs exactly one MODEL.h5");
+    if (argc != 1 || argv[0][0] == '-') return pb_cli_usage_error("inspect: needs exactly one MODEL.h5");
     pb_config cfg;
-    if (pb_io_read_checkpoint_config(argv[0], &cfg) < 0) return fail();
+    if (pb_io_read_checkpoint_config(argv[0], &cfg) < 0) return pb_cli_fail();
     pb_model m;
-    if (detect_head(argv[0], &cfg, &m) < 0) return fail();
+    if (detect_head(argv[0], &cfg, &m) < 0) return pb_cli_fail();
     size_t numel[PB_PRUNE_N_GROUPS] = {0}, nz[PB_PRUNE_N_GROUPS] = {0};
     for (int i = 0; i < m.n_params; i++) {
         const float *w = pb_model_param_data(&m, i);
@@ -376,62 +364,21 @@ static int cmd_costs(int argc, char **argv) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
         else if (!strcmp(argv[i], "--head") && i + 1 < argc) head_name = argv[++i];
         else if (!strcmp(argv[i], "--seq") && i + 1 < argc) {
-            if (parse_int(argv[++i], &seq) || seq <= 0) return usage_error("costs: --seq needs a positive integer");
-        } else return usage_error("costs: unexpected argument '%s'", argv[i]);
+            if (pb_cli_parse_int(argv[++i], &seq) || seq <= 0) return pb_cli_usage_error("costs: --seq needs a positive integer");
+        } else return pb_cli_usage_error("costs: unexpected argument '%s'", argv[i]);
     }
-    if (!config) return usage_error("costs: needs --config CONFIG.json (a Hugging Face config.json)");
+    if (!config) return pb_cli_usage_error("costs: needs --config CONFIG.json (a Hugging Face config.json)");
     pb_config cfg;
     pb_head_kind head;
-    if (pb_head_from_name(head_name, &head) < 0 || pb_config_load_json(&cfg, config) < 0) return fail();
+    if (pb_head_from_name(head_name, &head) < 0 || pb_config_load_json(&cfg, config) < 0) return pb_cli_fail();
     pb_group_cost c[PB_PRUNE_N_GROUPS];
-    if (pb_prune_group_costs_config(&cfg, head, seq, c) < 0) return fail();
+    if (pb_prune_group_costs_config(&cfg, head, seq, c) < 0) return pb_cli_fail();
     printf("group\tparams\tparam_share\tgflops_per_seq\tflop_share\n");
     for (int g = 0; g < PB_PRUNE_N_GROUPS; g++)
         printf("%s\t%zu\t%.4f\t%.4f\t%.4f\n", c[g].group, c[g].params, c[g].param_share, c[g].flops * 1e-9,
                c[g].flop_share);
     printf("total\t%zu\t1.0000\t%.4f\t1.0000\n", c[0].total_params, c[0].total_flops * 1e-9);
     return 0;
-}
-
-/* Ids of each stdin line (pairs split at the first tab with --pair), with the
- * [CLS] / [SEP] template as Hugging Face's tokenizer(text) adds it. */
-static int cmd_tokenize(int argc, char **argv) {
-    const char *path = NULL;
-    int pair = 0, max_len = 512;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) path = argv[++i];
-        else if (!strcmp(argv[i], "--pair")) pair = 1;
-        else if (!strcmp(argv[i], "--max-length") && i + 1 < argc) {
-            if (parse_int(argv[++i], &max_len) || max_len < 3) return usage_error("tokenize: --max-length needs an integer >= 3");
-        } else return usage_error("tokenize: unexpected argument '%s'", argv[i]);
-    }
-    if (!path) return usage_error("tokenize: needs --tokenizer PATH (vocab.txt or tokenizer.json)");
-    pb_tokenizer *t = NULL;
-    if (pb_tokenizer_load(&t, path) < 0) return fail();
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    long lineno = 0;
-    int rc = 0;
-    while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
-        lineno++;
-        if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
-        if (n > 0 && line[n - 1] == '\r') line[--n] = 0;
-        char *b = NULL;
-        if (pair && (b = strchr(line, '\t'))) *b++ = 0;
-        pb_encoding e;
-        rc = pb_tokenizer_encode_pair(t, line, b, max_len, PB_TRUNC_LONGEST_FIRST, &e);
-        if (rc < 0) {
-            fprintf(stderr, "prunebench: stdin line %ld: %s\n", lineno, pb_error_msg());
-            break;
-        }
-        for (int i = 0; i < e.n_tokens; i++) printf(i ? " %d" : "%d", e.input_ids[i]);
-        putchar('\n');
-        pb_encoding_free(&e);
-    }
-    free(line);
-    pb_tokenizer_free(t);
-    return rc < 0 ? EXIT_BAD_INPUT : 0;
 }
 
 int main(int argc, char **argv) {
@@ -452,6 +399,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "train") == 0) return cmd_train(argc - 2, argv + 2);
     if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "costs") == 0) return cmd_costs(argc - 2, argv + 2);
-    if (strcmp(cmd, "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
-    return usage_error("unknown command '%s'", cmd);
+    if (strcmp(cmd, "tokenize") == 0) return pb_cli_tokenize(argc - 2, argv + 2);
+    if (strcmp(cmd, "tasks") == 0) return pb_cli_tasks(argc - 2, argv + 2);
+    if (strcmp(cmd, "metric") == 0) return pb_cli_metric(argc - 2, argv + 2);
+    if (strcmp(cmd, "export") == 0) return pb_cli_export(argc - 2, argv + 2);
+    return pb_cli_usage_error("unknown command '%s'", cmd);
 }

@@ -418,7 +418,7 @@ static const rc_field rc_model_fields[] = {
 static const rc_field rc_train_fields[] = {
     {.key = "epochs", .type = RC_INT, .offset = offsetof(pb_runconfig_train, epochs), RC_GT(0)},
     {.key = "batch_size", .type = RC_INT, .offset = offsetof(pb_runconfig_train, batch_size), RC_GT(0)},
-    {.key = "max_seq_length", .type = RC_INT, .offset = offsetof(pb_runconfig_train, max_seq_length), RC_GT(0)},
+    {.key = "max_seq_length", .type = RC_INT, .offset = offsetof(pb_runconfig_train, max_seq_length), RC_GE(0)},
     {.key = "lr", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, lr), RC_GT(0)},
     {.key = "lr_final", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, lr_final), RC_GE(0)},
     {.key = "weight_decay", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, weight_decay), RC_GE(0)},
@@ -490,6 +490,17 @@ static const rc_field rc_kd_fields[] = {
     {0},
 };
 
+static const rc_field rc_data_fields[] = {
+    {.key = "dir", .type = RC_STRING, .offset = offsetof(pb_runconfig_data, dir), .what = "the task's data folder"},
+    {.key = "tokenizer",
+     .type = RC_STRING,
+     .offset = offsetof(pb_runconfig_data, tokenizer),
+     .what = "a vocab.txt, tokenizer.json or model folder"},
+    {.key = "doc_stride", .type = RC_INT, .offset = offsetof(pb_runconfig_data, doc_stride), RC_GE(0)},
+    {.key = "max_query_length", .type = RC_INT, .offset = offsetof(pb_runconfig_data, max_query_length), RC_GE(0)},
+    {0},
+};
+
 static const rc_field rc_top_fields[] = {
     {.key = "model",
      .type = RC_SECTION,
@@ -502,6 +513,11 @@ static const rc_field rc_top_fields[] = {
      .offset = offsetof(pb_runconfig, task),
      .flags = RC_REQUIRED,
      .what = "a task name"},
+    {.key = "data",
+     .type = RC_SECTION,
+     .offset = offsetof(pb_runconfig, data),
+     .fields = rc_data_fields,
+     .what = "a mapping of data keys (dir, tokenizer, doc_stride, max_query_length)"},
     {.key = "seed", .type = RC_U64, .offset = offsetof(pb_runconfig, seed), RC_GE(0)},
     {.key = "threads", .type = RC_INT, .offset = offsetof(pb_runconfig, threads), RC_GE(0)},
     {.key = "train",
@@ -1421,7 +1437,7 @@ void pb_runconfig_init(pb_runconfig *rc) {
     rc->train = (pb_runconfig_train){
         .epochs = 3,
         .batch_size = 32,
-        .max_seq_length = 128,
+        .max_seq_length = 0,
         .lr = 5e-5f,
         .lr_final = 0.0f,
         .weight_decay = 0.0f,
@@ -1454,6 +1470,8 @@ void pb_runconfig_free(pb_runconfig *rc) {
     free(rc->model.checkpoint);
     free(rc->model.config_json);
     free(rc->task);
+    free(rc->data.dir);
+    free(rc->data.tokenizer);
     free_groups(rc->prune.groups, rc->prune.n_groups);
     free(rc->kd.teacher);
     pb_runconfig_init(rc);

@@ -1,8 +1,9 @@
 /* Run config of one training cell: YAML in (libyaml), a resolved C struct, and
  * a canonical YAML text out (the harness hashes it as the cell id).
  *
- *   model: {checkpoint: path/to/model.h5}        # or {init: random, config: {...Hugging Face keys...}}
- *   task: toy
+ *   model: {checkpoint: path/to/model.h5}        # or a Hugging Face folder; or {init: random, config: {...}}
+ *   task: toy                                     # prunebench tasks lists them
+ *   data: {dir: path/to/glue/RTE, tokenizer: path/to/model-folder, doc_stride: 128, max_query_length: 64}
  *   seed: 1
  *   threads: 2
  *   train: {epochs: 4, batch_size: 16, max_seq_length: 32, lr: 1e-3, lr_final: 1e-4, weight_decay: 0.01,
@@ -94,7 +95,7 @@ typedef struct {
 typedef struct {
     int epochs;                 /* > 0; default 3 */
     int batch_size;             /* > 0; default 32 */
-    int max_seq_length;         /* > 0; default 128 */
+    int max_seq_length;         /* >= 0, 0 = the task's default (GLUE 128, SQuAD 384, RACE 512); default 0 */
     float lr;                   /* > 0; default 5e-5 */
     float lr_final;             /* >= 0; default 0 */
     float weight_decay;         /* >= 0; default 0 */
@@ -135,9 +136,18 @@ typedef struct {
     float temperature; /* > 0; default 2 */
 } pb_runconfig_kd;
 
+/* Where a file-based task reads its data and tokenizer (generated tasks ignore it). */
+typedef struct {
+    char *dir;            /* data.dir: the folder of the task's upstream files; default none */
+    char *tokenizer;      /* data.tokenizer: vocab.txt, tokenizer.json or a folder; default the model folder */
+    int doc_stride;       /* >= 0, 0 = the task's default (128); span tasks */
+    int max_query_length; /* >= 0, 0 = the task's default (64); span tasks */
+} pb_runconfig_data;
+
 typedef struct {
     pb_runconfig_model model; /* required */
     char *task;               /* task registry name; required */
+    pb_runconfig_data data;
     uint64_t seed;            /* >= 0; default 42 */
     int threads;              /* >= 0, 0 = OMP_NUM_THREADS or all cores; default 0 */
     pb_runconfig_train train;

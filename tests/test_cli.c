@@ -37,19 +37,6 @@ static const char *tmp_path(char *buf, const char *name) {
     return pb_test_path(buf, PATH_LEN, g_dir, name);
 }
 
-/* Whole file as a string ("" when missing). Caller frees. */
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc((size_t)(n > 0 ? n : 0) + 1, 1);
-    if (s && n > 0 && fread(s, 1, (size_t)n, f) != (size_t)n) s[0] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void copy_file(const char *from, const char *to) {
     FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
     assert_non_null(a);
@@ -61,20 +48,8 @@ static void copy_file(const char *from, const char *to) {
     fclose(b);
 }
 
-/* Run the CLI with `args`; stdout and stderr go to temp files read into *out / *err
- * (either may be NULL). Returns the exit status (-1 if it did not exit normally). */
-static int run_cli(const char *args, char **out, char **err) {
-    char ob[PATH_LEN], eb[PATH_LEN];
-    const char *o = tmp_path(ob, "cli.stdout"), *e = tmp_path(eb, "cli.stderr");
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", g_cli, args, o, e);
-    int st = system(cmd);
-    int code = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    char *so = slurp(o), *se = slurp(e);
-    if (out) *out = so; else free(so);
-    if (err) *err = se; else free(se);
-    return code;
-}
+/* Run the CLI with `args` (see pb_test_run_cli). */
+static int run_cli(const char *args, char **out, char **err) { return pb_test_run_cli(g_dir, args, out, err); }
 
 /* Run `grad` on `model`, `batch` and `out` with `opts` (the head and any options);
  * stderr into *err. Returns the exit status. */

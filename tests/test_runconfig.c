@@ -269,7 +269,7 @@ static void test_defaults(void **state) {
     assert_int_equal(rc.threads, 0);
     assert_int_equal(rc.train.epochs, 3);
     assert_int_equal(rc.train.batch_size, 32);
-    assert_int_equal(rc.train.max_seq_length, 128);
+    assert_int_equal(rc.train.max_seq_length, 0); /* the task's default */
     assert_float_eq(rc.train.lr, 5e-5f);
     assert_float_eq(rc.train.lr_final, 0.0f);
     assert_float_eq(rc.train.weight_decay, 0.0f);
@@ -320,6 +320,9 @@ static void test_canonical_text(void **state) {
     const char *want = "model:\n"
                        "  checkpoint: \"path/to/model.h5\"\n"
                        "task: \"toy\"\n"
+                       "data:\n"
+                       "  doc_stride: 0\n"
+                       "  max_query_length: 0\n"
                        "seed: 1\n"
                        "threads: 2\n"
                        "train:\n"
@@ -529,7 +532,7 @@ static void test_err_unknown_key(void **state) {
                       "train.batchsize: unknown key 'batchsize' (did you mean 'batch_size'?)", NULL);
     /* nothing close: no suggestion, the allowed keys listed */
     EXPECT_LINE_ERROR(3, "colour: red", PB_EINVAL, "colour",
-                      "colour: unknown key 'colour'; expected one of model, task, seed, threads, train, prune, kd",
+                      "colour: unknown key 'colour'; expected one of model, task, data, seed, threads, train, prune, kd",
                       NULL);
     assert_null(strstr(pb_error_msg(), "did you mean"));
 }
@@ -624,10 +627,9 @@ static void test_err_batch_size(void **state) {
 
 static void test_err_max_seq_length(void **state) {
     (void)state;
-    EXPECT_LINE_ERROR(5, "train: {max_seq_length: 0}", PB_ERANGE, "0}",
-                      "train.max_seq_length: 0 is out of range; expected an integer > 0", NULL);
-    EXPECT_LINE_ERROR(5, "train: {max_seq_length: -1}", PB_ERANGE, "-1", "train.max_seq_length: -1 is out of range",
-                      NULL);
+    /* 0 is the task's default length */
+    EXPECT_LINE_ERROR(5, "train: {max_seq_length: -1}", PB_ERANGE, "-1",
+                      "train.max_seq_length: -1 is out of range; expected an integer >= 0", NULL);
 }
 
 static void test_err_lr(void **state) {
@@ -782,7 +784,7 @@ static void test_err_document(void **state) {
         pb_runconfig rc;
         assert_int_equal(pb_runconfig_parse(&rc, empties[i], "test.yaml"), PB_EFORMAT);
         PB_ASSERT_MSG_HAS("test.yaml:");
-        PB_ASSERT_MSG_HAS("empty document; expected a mapping with the keys model, task, seed");
+        PB_ASSERT_MSG_HAS("empty document; expected a mapping with the keys model, task, data, seed");
     }
     expect_error_at("\n\n- model\n- task\n", PB_EFORMAT, 3, 1, "the top level is a sequence; expected a mapping", NULL);
     expect_error_at("toy\n", PB_EFORMAT, 1, 1, "the top level is a string", NULL);

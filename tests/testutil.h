@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -185,6 +187,45 @@ static inline int pb_test_write_vocab(const char *dir, const char *const *words)
     for (; words[n - 5]; n++) fprintf(f, "%s\n", words[n - 5]);
     assert_int_equal(fclose(f), 0);
     return n;
+}
+
+/* ---- the command line -------------------------------------------------------- */
+
+/* Whole file as a string ("" when missing). Caller frees. */
+static inline char *pb_test_slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc((size_t)(n > 0 ? n : 0) + 1, 1);
+    if (s && n > 0 && fread(s, 1, (size_t)n, f) != (size_t)n) s[0] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* The CLI under test: $PB_CLI or bin/prunebench. */
+static inline const char *pb_test_cli(void) {
+    const char *c = getenv("PB_CLI");
+    return c && *c ? c : "bin/prunebench";
+}
+
+/* Run `<cli> args` with stdout and stderr into dir/cli.stdout, dir/cli.stderr,
+ * read into *out / *err (either may be NULL; caller frees). Returns the exit
+ * status (-1 if the command did not exit normally). */
+static inline int pb_test_run_cli(const char *dir, const char *args, char **out, char **err) {
+    char o[512], e[512], cmd[8192];
+    pb_test_path(o, sizeof o, dir, "cli.stdout");
+    pb_test_path(e, sizeof e, dir, "cli.stderr");
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", pb_test_cli(), args, o, e);
+    int st = system(cmd);
+    int code = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *so = pb_test_slurp(o), *se = pb_test_slurp(e);
+    if (out) *out = so;
+    else free(so);
+    if (err) *err = se;
+    else free(se);
+    return code;
 }
 
 #endif

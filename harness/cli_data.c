@@ -1,0 +1,98 @@
+/* Commands over tasks and data: tasks, tokenize, metric, export. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "io.h"
+#include "model.h"
+#include "pb_error.h"
+#include "registry.h"
+#include "safetensors.h"
+#include "tok.h"
+
+int pb_cli_tasks(int argc, char **argv) {
+    if (argc > 0) return pb_cli_usage_error("tasks: unexpected argument '%s'", argv[0]);
+    int n;
+    const pb_task_info *t = pb_task_list(&n);
+    printf("task\tkind\tfiles\tmetric\n");
+    for (int i = 0; i < n; i++) printf("%s\t%s\t%s\t%s\n", t[i].name, t[i].kind, t[i].files, t[i].metric);
+    return 0;
+}
+
+/* Ids of each stdin line (pairs split at the first tab with --pair), with the
+ * model's template as Hugging Face's tokenizer(text) adds it. */
+int pb_cli_tokenize(int argc, char **argv) {
+    const char *path = NULL;
+    int pair = 0, max_len = 512;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) path = argv[++i];
+        else if (!strcmp(argv[i], "--pair")) pair = 1;
+        else if (!strcmp(argv[i], "--max-length") && i + 1 < argc) {
+            if (pb_cli_parse_int(argv[++i], &max_len) || max_len < 4)
+                return pb_cli_usage_error("tokenize: --max-length needs an integer >= 4");
+        } else return pb_cli_usage_error("tokenize: unexpected argument '%s'", argv[i]);
+    }
+    if (!path) return pb_cli_usage_error("tokenize: needs --tokenizer PATH (vocab.txt, tokenizer.json or a model folder)");
+    pb_tok *t = NULL;
+    if (pb_tok_load(&t, path) < 0) return pb_cli_fail();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
+        if (n > 0 && line[n - 1] == '\r') line[--n] = 0;
+        char *b = NULL;
+        if (pair && (b = strchr(line, '\t'))) *b++ = 0;
+        pb_encoding e;
+        rc = pb_tok_encode_pair(t, line, b, max_len, PB_TRUNC_LONGEST_FIRST, &e);
+        if (rc < 0) {
+            fprintf(stderr, "prunebench: stdin line %ld: %s\n", lineno, pb_error_msg());
+            break;
+        }
+        for (int i = 0; i < e.n_tokens; i++) printf(i ? " %d" : "%d", e.input_ids[i]);
+        putchar('\n');
+        pb_encoding_free(&e);
+    }
+    free(line);
+    pb_tok_free(t);
+    return rc < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+int pb_cli_export(int argc, char **argv) {
+    const char *ckpt = NULL, *out = NULL, *tokp = NULL, *head_name = "cls";
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc) ckpt = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) tokp = argv[++i];
+        else if (!strcmp(argv[i], "--head") && i + 1 < argc) head_name = argv[++i];
+        else return pb_cli_usage_error("export: unexpected argument '%s'", argv[i]);
+    }
+    if (!ckpt || !out) return pb_cli_usage_error("export: needs --checkpoint MODEL.h5 and --out DIR");
+    pb_head_kind head;
+    if (pb_head_from_name(head_name, &head) < 0) return pb_cli_fail();
+    pb_config cfg;
+    if (pb_io_read_checkpoint_config(ckpt, &cfg) < 0) return pb_cli_fail();
+    pb_tok *tok = NULL;
+    if (tokp && pb_tok_load(&tok, tokp) < 0) return pb_cli_fail();
+    pb_model m;
+    int rc = pb_model_init(&m, &cfg, head, 1, 8);
+    if (rc == 0) {
+        rc = pb_io_load_checkpoint(&m, ckpt, 0, NULL, NULL);
+        if (rc == 0) rc = pb_hf_folder_save(&m, out);
+        if (rc == 0 && tok) rc = pb_tok_save_files(tok, out);
+        pb_model_free(&m);
+    }
+    pb_tok_free(tok);
+    if (rc < 0) return pb_cli_fail();
+    printf("%s: config.json, model.safetensors%s\n", out, tok ? " and the tokenizer files" : "");
+    return 0;
+}
+
+int pb_cli_metric(int argc, char **argv) {
+    (void)argc, (void)argv;
+    return pb_cli_usage_error("metric: TODO");
+}
