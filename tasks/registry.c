@@ -3,11 +3,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "glue.h"
 #include "pb_error.h"
 
 /* Adding a task: one loader file plus one line here. */
 static const pb_task_info TASKS[] = {
     {"toy", "single", "(generated)", "accuracy", pb_task_toy_open},
+    {"glue-cola", "single", "train.tsv dev.tsv [test.tsv]", "mcc", pb_task_glue_open},
+    {"glue-sst2", "single", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
+    {"glue-mrpc", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy, f1", pb_task_glue_open},
+    {"glue-qqp", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy, f1", pb_task_glue_open},
+    {"glue-stsb", "regression", "train.tsv dev.tsv [test.tsv]", "pearson, spearmanr", pb_task_glue_open},
+    {"glue-mnli", "pair", "train.tsv dev_matched.tsv dev_mismatched.tsv [test_matched.tsv test_mismatched.tsv]",
+     "accuracy_m, accuracy_mm", pb_task_glue_open},
+    {"glue-qnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
+    {"glue-rte", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
+    {"glue-wnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
 };
 enum { N_TASKS = sizeof TASKS / sizeof *TASKS };
 
