@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "glue.h"
+#include "mc.h"
+#include "mlm.h"
 #include "pb_error.h"
 
 /* Adding a task: one loader file plus one line here. */
@@ -19,6 +21,14 @@ static const pb_task_info TASKS[] = {
     {"glue-qnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
     {"glue-rte", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
     {"glue-wnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
+    {"commonsenseqa", "choice", "train_rand_split.jsonl dev_rand_split.jsonl [test_rand_split_no_answers.jsonl]",
+     "accuracy", pb_task_csqa_open},
+    {"winogrande", "choice", "train_xl.jsonl (or train_l/m/s/xs) dev.jsonl [test.jsonl]", "accuracy",
+     pb_task_winogrande_open},
+    {"race", "choice", "{train,dev,test}/{high,middle}/*.txt", "accuracy", pb_task_race_open},
+    {"race-middle", "choice", "{train,dev,test}/middle/*.txt", "accuracy", pb_task_race_open},
+    {"race-high", "choice", "{train,dev,test}/high/*.txt", "accuracy", pb_task_race_open},
+    {"mlm", "mlm", "train.txt dev.txt [test.txt]", "accuracy, perplexity", pb_task_mlm_open},
 };
 enum { N_TASKS = sizeof TASKS / sizeof *TASKS };
 
