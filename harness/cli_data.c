@@ -1,14 +1,17 @@
 /* Commands over tasks and data: tasks, tokenize, metric, export. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "glue.h"
 #include "io.h"
 #include "model.h"
 #include "pb_error.h"
 #include "registry.h"
 #include "safetensors.h"
+#include "squad.h"
 #include "tok.h"
 
 int pb_cli_tasks(int argc, char **argv) {
@@ -92,7 +95,47 @@ int pb_cli_export(int argc, char **argv) {
     return 0;
 }
 
+/* pb_metrics as one JSON object; a NaN (a correlation of constant input) is null. */
+static void print_metrics_json(const pb_metrics *m) {
+    putchar('{');
+    for (int i = 0; i < m->n; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", m->name[i]);
+        if (isfinite(m->value[i])) {
+            char buf[40]; /* the shortest decimal that reads back to the same double */
+            for (int prec = 15; prec <= 17; prec++) {
+                snprintf(buf, sizeof buf, "%.*g", prec, m->value[i]);
+                if (strtod(buf, NULL) == m->value[i]) break;
+            }
+            fputs(buf, stdout);
+        }
+        else fputs("null", stdout);
+    }
+    puts("}");
+}
+
 int pb_cli_metric(int argc, char **argv) {
-    (void)argc, (void)argv;
-    return pb_cli_usage_error("metric: TODO");
+    if (argc < 1) return pb_cli_usage_error("metric: needs a task (squad, squad_v2 or glue-<task>)");
+    const char *task = argv[0], *data = NULL, *pred = NULL, *labels = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+        else if (!strcmp(argv[i], "--pred") && i + 1 < argc) pred = argv[++i];
+        else if (!strcmp(argv[i], "--labels") && i + 1 < argc) labels = argv[++i];
+        else return pb_cli_usage_error("metric: unexpected argument '%s'", argv[i]);
+    }
+    if (!strcmp(task, "squad") || !strcmp(task, "squad_v2")) {
+        if (!data || !pred) return pb_cli_usage_error("metric %s: needs --data DEV.json and --pred PREDICTIONS.json", task);
+        char *json = NULL;
+        if (pb_squad_eval_files(data, pred, &json) < 0) return pb_cli_fail();
+        fputs(json, stdout); /* the official script's printed dict, newline included */
+        free(json);
+        return 0;
+    }
+    if (!strncmp(task, "glue-", 5)) {
+        if (!labels || !pred) return pb_cli_usage_error("metric %s: needs --labels FILE and --pred FILE", task);
+        pb_metrics m;
+        if (pb_glue_metric_files(task, labels, pred, &m) < 0) return pb_cli_fail();
+        print_metrics_json(&m);
+        return 0;
+    }
+    return pb_cli_usage_error("metric: unknown task '%s'; expected squad, squad_v2 or glue-<task>", task);
 }

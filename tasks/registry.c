@@ -7,6 +7,7 @@
 #include "mc.h"
 #include "mlm.h"
 #include "pb_error.h"
+#include "squad.h"
 
 /* Adding a task: one loader file plus one line here. */
 static const pb_task_info TASKS[] = {
@@ -21,6 +22,9 @@ static const pb_task_info TASKS[] = {
     {"glue-qnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
     {"glue-rte", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
     {"glue-wnli", "pair", "train.tsv dev.tsv [test.tsv]", "accuracy", pb_task_glue_open},
+    {"squad", "span", "train-v1.1.json dev-v1.1.json", "exact_match, f1 (evaluate-v1.1.py)", pb_task_squad_open},
+    {"squad_v2", "span", "train-v2.0.json dev-v2.0.json", "exact, f1, HasAns, NoAns (evaluate-v2.0.py)",
+     pb_task_squad_open},
     {"commonsenseqa", "choice", "train_rand_split.jsonl dev_rand_split.jsonl [test_rand_split_no_answers.jsonl]",
      "accuracy", pb_task_csqa_open},
     {"winogrande", "choice", "train_xl.jsonl (or train_l/m/s/xs) dev.jsonl [test.jsonl]", "accuracy",

@@ -116,6 +116,58 @@ static void test_export(void **state) {
     assert_int_equal(pb_test_run_cli(g_dir, "export --out x", NULL, NULL), 2);
 }
 
+static void test_metric_glue(void **state) {
+    (void)state;
+    char l[512], pr[512], args[2048];
+    pb_test_write_file(l, sizeof l, g_dir, "labels.txt", "1\n0\n1\n1\n");
+    pb_test_write_file(pr, sizeof pr, g_dir, "pred.txt", "1\n1\n1\n0\n");
+    char *out = NULL, *err = NULL;
+    /* MRPC: 2 of 4 right; TP 2, FP 1, FN 1 -> F1 = 2*2/(2*2+1+1) = 2/3 */
+    snprintf(args, sizeof args, "metric glue-mrpc --labels '%s' --pred '%s'", l, pr);
+    assert_int_equal(pb_test_run_cli(g_dir, args, &out, NULL), 0);
+    assert_string_equal(out, "{\"accuracy\": 50, \"f1\": 66.66666666666667}\n");
+    free(out);
+    /* STS-B, constant predictions: Pearson is undefined (scipy: nan) -> null */
+    pb_test_write_file(pr, sizeof pr, g_dir, "pred.txt", "2.5\n2.5\n2.5\n2.5\n");
+    snprintf(args, sizeof args, "metric glue-stsb --labels '%s' --pred '%s'", l, pr);
+    assert_int_equal(pb_test_run_cli(g_dir, args, &out, NULL), 0);
+    assert_string_equal(out, "{\"pearson\": null, \"spearmanr\": null}\n");
+    free(out);
+    /* a bad line is named */
+    pb_test_write_file(pr, sizeof pr, g_dir, "pred.txt", "1\nx\n1\n0\n");
+    snprintf(args, sizeof args, "metric glue-rte --labels '%s' --pred '%s'", l, pr);
+    assert_int_equal(pb_test_run_cli(g_dir, args, NULL, &err), 1);
+    PB_ASSERT_HAS(err, "pred.txt:2");
+    free(err);
+    assert_int_equal(pb_test_run_cli(g_dir, "metric glue-rte", NULL, NULL), 2);
+    assert_int_equal(pb_test_run_cli(g_dir, "metric nope --pred x --labels y", NULL, NULL), 2);
+}
+
+static void test_metric_squad(void **state) {
+    (void)state;
+    char d[512], pr[512], args[2048];
+    pb_test_write_file(d, sizeof d, g_dir, "dev-v1.1.json",
+                       "{\"version\": \"1.1\", \"data\": [{\"title\": \"t\", \"paragraphs\": [{\"context\": "
+                       "\"The black cat sat.\", \"qas\": [{\"id\": \"q1\", \"question\": \"Who sat?\", \"answers\": "
+                       "[{\"text\": \"The black cat\", \"answer_start\": 0}, {\"text\": \"cat\", \"answer_start\": 10}]},"
+                       "{\"id\": \"q2\", \"question\": \"What?\", \"answers\": [{\"text\": \"the black cat\", "
+                       "\"answer_start\": 0}]}]}]}]}");
+    pb_test_write_file(pr, sizeof pr, g_dir, "pred.json", "{\"q1\": \"a cat!\", \"q2\": \"black dog\"}");
+    /* official evaluate-v1.1.py: q1 "a cat!" normalizes to "cat" = the second
+     * gold: EM 1, F1 1; q2 "black dog" vs "black cat": EM 0, one shared token,
+     * P = R = 1/2, F1 = 0.5 -> exact_match 50.0, f1 = 100 * 1.5 / 2 = 75.0 */
+    snprintf(args, sizeof args, "metric squad --data '%s' --pred '%s'", d, pr);
+    char *out = NULL, *err = NULL;
+    assert_int_equal(pb_test_run_cli(g_dir, args, &out, NULL), 0);
+    assert_string_equal(out, "{\"exact_match\": 50.0, \"f1\": 75.0}\n");
+    free(out);
+    pb_test_write_file(pr, sizeof pr, g_dir, "pred.json", "{\"q1\": \"cat\",");
+    assert_int_equal(pb_test_run_cli(g_dir, args, NULL, &err), 1);
+    PB_ASSERT_HAS(err, "pred.json:1:");
+    free(err);
+    assert_int_equal(pb_test_run_cli(g_dir, "metric squad --data x", NULL, NULL), 2);
+}
+
 int main(void) {
     if (access(pb_test_cli(), X_OK) != 0) {
         fprintf(stderr, "test_cli_data: %s is not an executable (build it with make, or set PB_CLI)\n", pb_test_cli());
@@ -126,6 +178,8 @@ int main(void) {
         cmocka_unit_test(test_tokenize_wordpiece),
         cmocka_unit_test(test_tokenize_bpe),
         cmocka_unit_test(test_export),
+        cmocka_unit_test(test_metric_glue),
+        cmocka_unit_test(test_metric_squad),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
