@@ -1,0 +1,138 @@
+/* Shared pieces of the embedded default suite (see suite.h). */
+#include "suite.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pb_error.h"
+
+uint64_t pb_suite_hash(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) h = (h ^ *p) * 0x100000001b3ULL;
+    return h;
+}
+
+int pb_suite_split(const char *id) {
+    const unsigned b = (unsigned)(pb_suite_hash(id) % 100);
+    return b < 80 ? 0 : b < 90 ? 1 : 2;
+}
+
+const char *pb_suite_cache_root(void) {
+    const char *c = getenv("PB_CACHE");
+    return c && *c ? c : "cache";
+}
+
+int pb_suite_mkdir_p(const char *dir) {
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof tmp) return PB_ERR(PB_ERANGE, "path '%s' too long", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+    return 0;
+}
+
+int pb_suite_write_file(const char *path, const char *text, size_t len) {
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp) return PB_ERR(PB_ERANGE, "path '%s' too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return PB_ERR(PB_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    int rc = 0;
+    if (len && fwrite(text, 1, len, f) != len) rc = PB_ERR(PB_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (fclose(f) != 0 && rc == 0) rc = PB_ERR(PB_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0) rc = PB_ERR(PB_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
+    if (rc < 0) remove(tmp);
+    return rc;
+}
+
+int pb_strbuf_add(pb_strbuf *b, const char *s, size_t n) {
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 4096;
+        while (nc < b->n + n + 1) nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) return PB_ERR(PB_ENOMEM, "text buffer of %zu bytes", nc);
+        b->s = ns;
+        b->cap = nc;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+    return 0;
+}
+
+int pb_strbuf_printf(pb_strbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return PB_ERR(PB_EINVAL, "bad format '%s'", fmt);
+    PB_TRY(pb_strbuf_add(b, "", 0));
+    if (b->n + (size_t)n + 1 > b->cap) {
+        size_t nc = b->cap;
+        while (nc < b->n + (size_t)n + 1) nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) return PB_ERR(PB_ENOMEM, "text buffer of %zu bytes", nc);
+        b->s = ns;
+        b->cap = nc;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+    return 0;
+}
+
+void pb_strbuf_free(pb_strbuf *b) {
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+int pb_suite_stats_write(const pb_suite_stats *st, const char *dir) {
+    if (st->n_labels < 0 || st->n_labels > PB_SUITE_MAX_LABELS)
+        return PB_ERR(PB_EINVAL, "%s: %d labels (at most %d)", st->task, st->n_labels, PB_SUITE_MAX_LABELS);
+    json_t *root = json_object(), *splits = json_object();
+    static const char *const names[3] = {"train", "dev", "test"};
+    for (int s = 0; s < 3; s++) {
+        json_t *sp = json_object(), *lc = json_object();
+        json_object_set_new(sp, "examples", json_integer(st->count[s]));
+        for (int k = 0; k < st->n_labels; k++) json_object_set_new(lc, st->labels[k], json_integer(st->label_count[s][k]));
+        if (st->n_labels) json_object_set_new(sp, "labels", lc);
+        else json_decref(lc);
+        json_object_set_new(splits, names[s], sp);
+    }
+    json_object_set_new(root, "task", json_string(st->task));
+    json_object_set_new(root, "provenance", json_string(st->provenance ? st->provenance : ""));
+    json_object_set_new(root, "splits", splits);
+    if (st->n_labels > 0 && st->count[1] > 0) {
+        long best = 0;
+        for (int k = 0; k < st->n_labels; k++)
+            if (st->label_count[1][k] > best) best = st->label_count[1][k];
+        json_object_set_new(root, "dev_majority_percent", json_real(100.0 * (double)best / (double)st->count[1]));
+        json_object_set_new(root, "chance_percent", json_real(100.0 / st->n_labels));
+    }
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text) return PB_ERR(PB_ENOMEM, "%s: stats JSON", st->task);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/stats.json", dir);
+    size_t n = strlen(text);
+    text[n] = '\0';
+    pb_strbuf b = {0};
+    int rc = pb_strbuf_add(&b, text, n);
+    if (rc == 0) rc = pb_strbuf_add(&b, "\n", 1);
+    if (rc == 0) rc = pb_suite_write_file(path, b.s, b.n);
+    pb_strbuf_free(&b);
+    free(text);
+    return rc;
+}
