@@ -323,3 +323,20 @@ void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, c
         }
     }
 }
+
+float pb_xent_row(float *drow, const float *row, int k, int target, float scale) {
+    float mx = row[0];
+    for (int j = 1; j < k; j++) mx = row[j] > mx ? row[j] : mx;
+    /* 16 independent float lanes vectorize; the lanes are summed in double */
+    float acc[16] = {0};
+    int j = 0;
+    for (; j + 16 <= k; j += 16)
+        for (int l = 0; l < 16; l++) acc[l] += pb_expf(row[j + l] - mx);
+    double s = 0.0;
+    for (; j < k; j++) s += pb_expf(row[j] - mx);
+    for (int l = 0; l < 16; l++) s += acc[l];
+    const float inv = (float)(1.0 / s);
+    for (j = 0; j < k; j++) drow[j] += scale * (pb_expf(row[j] - mx) * inv);
+    drow[target] -= scale;
+    return (float)((double)mx + log(s) - (double)row[target]);
+}

@@ -48,4 +48,10 @@ void pb_attention_backward(float *dq, float *dk, float *dv, const float *dctx, c
                            const float *v, int ld, const float *probs, int b, int s, int h, int a, float drop_p, uint64_t key,
                            float *scratch, int n_scratch);
 
+/* Cross-entropy of one row of k contiguous logits against `target`: adds
+ * scale * (softmax(row) - onehot(target)) into drow and returns
+ * -log softmax(row)[target]. exp in float (~2 ulp, vectorized), sums in
+ * double; for wide rows such as a masked-LM vocabulary. */
+float pb_xent_row(float *drow, const float *row, int k, int target, float scale);
+
 #endif

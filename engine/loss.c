@@ -1,8 +1,10 @@
 #include "loss.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "pb_error.h"
 
 /* log-softmax helpers over k values `stride` apart, in double for stability */
@@ -100,11 +102,29 @@ static int task_loss(pb_model *m, const pb_batch *b, float weight, double *loss)
             *loss = 0.0;
             return 0;
         }
-        for (int i = 0; i < R * S; i++) {
-            if (b->labels[i] == -100) continue;
-            total += pb_ce_forward_backward(m->dlogits + (size_t)i * V, m->logits + (size_t)i * V, V, 1, b->labels[i],
-                                            weight / (float)cnt);
+        /* rows of the logits to score: the sparse head's k rows, or the labelled tokens */
+        const int sparse = m->mlm_k >= 0;
+        if (sparse && m->mlm_k != cnt)
+            return PB_ERR(PB_EINVAL, "masked-LM labels changed between forward (%d) and loss (%ld)", m->mlm_k, cnt);
+        int32_t *tok = malloc(sizeof(int32_t) * (size_t)cnt);
+        double *row_loss = malloc(sizeof(double) * (size_t)cnt);
+        if (!tok || !row_loss) {
+            free(tok);
+            free(row_loss);
+            return PB_ERR(PB_ENOMEM, "masked-LM loss of %ld tokens", cnt);
         }
+        for (int i = 0, k = 0; i < R * S; i++)
+            if (b->labels[i] != -100) tok[k++] = i;
+        const float sc = weight / (float)cnt;
+        /* rows are independent and summed in order afterwards: any thread count gives the same bits */
+#pragma omp parallel for schedule(static)
+        for (long k = 0; k < cnt; k++) {
+            const size_t r = sparse ? (size_t)k : (size_t)tok[k];
+            row_loss[k] = pb_xent_row(m->dlogits + r * V, m->logits + r * V, V, b->labels[tok[k]], sc);
+        }
+        for (long k = 0; k < cnt; k++) total += row_loss[k];
+        free(tok);
+        free(row_loss);
         *loss = total / (double)cnt;
         return 0;
     }
@@ -160,6 +180,7 @@ int pb_loss_kd(pb_model *m, const pb_batch *b, const float *teacher, const pb_kd
     case PB_HEAD_MLM: {
         const int V = m->cfg.vocab_size;
         if (!b->labels) return PB_ERR(PB_EINVAL, "masked-LM batch has no labels");
+        if (m->mlm_k >= 0) return PB_ERR(PB_EINVAL, "distillation needs the full masked-LM head (mlm_sparse off)");
         long cnt = 0;
         for (int i = 0; i < R * S; i++) cnt += b->labels[i] != -100;
         if (cnt)

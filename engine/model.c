@@ -35,6 +35,8 @@ struct pb_model_acts {
     layer_acts *la;
     /* head */
     float *hx, *hxd, *hz, *hzd, *hm_mean, *hm_rstd, *hu, *hv; /* see head_forward */
+    int32_t *mlm_rows;   /* sparse masked LM: labelled token indices [N] */
+    float *hg, *tg;      /* sparse masked LM: gathered rows [N, H] and their gradient */
     /* backward scratch */
     float *d_a, *d_b, *d_c, *d_qkv, *d_i, *d_head, *attn_scratch;
 };
@@ -249,6 +251,9 @@ static void layout_acts(pb_model *m, arena *ar) {
     if (m->head == PB_HEAD_MLM) {
         A->hm_mean = TAKE_F(ar, N);
         A->hm_rstd = TAKE_F(ar, N);
+        A->mlm_rows = TAKE_I(ar, N);
+        A->hg = TAKE_F(ar, N * H);
+        A->tg = TAKE_F(ar, N * H);
     }
     size_t n_logits = (m->head == PB_HEAD_SPAN || m->head == PB_HEAD_MLM) ? N * (size_t)head_outputs(m)
                                                                           : R * (size_t)head_outputs(m);
@@ -465,7 +470,7 @@ static int n_scratch_threads(const pb_model *m) {
     return t < m->acts->n_threads ? t : m->acts->n_threads;
 }
 
-static void head_forward(pb_model *m) {
+static void head_forward(pb_model *m, const pb_batch *b) {
     pb_model_acts *A = m->acts;
     const pb_config *c = &m->cfg;
     const int H = c->hidden_size, R = m->rows, S = m->seq, N = R * S, C = head_outputs(m);
@@ -479,6 +484,21 @@ static void head_forward(pb_model *m) {
         pb_linear_forward(A->hx, y, W(A->h_w1), W(A->h_b1), N, H, H);
         pb_gelu_forward(A->hz, A->hx, (size_t)N * H);
         pb_layernorm_forward(A->hzd, A->hm_mean, A->hm_rstd, A->hz, W(A->h_lnw), W(A->h_lnb), N, H, c->layer_norm_eps);
+        m->mlm_k = -1;
+        if (m->mlm_sparse && m->training && b->labels) {
+            /* the decoder (H x vocab per token) dominates; score the labelled tokens only */
+            int k = 0;
+            for (int i = 0; i < N; i++)
+                if (b->labels[i] != -100) {
+                    A->mlm_rows[k] = i;
+                    memcpy(A->hg + (size_t)k * H, A->hzd + (size_t)i * H, sizeof(float) * (size_t)H);
+                    k++;
+                }
+            m->mlm_k = k;
+            m->n_logits = (size_t)k * C;
+            if (k) pb_linear_forward(m->logits, A->hg, W(A->word), W(A->h_b2), k, H, C);
+            break;
+        }
         pb_linear_forward(m->logits, A->hzd, W(A->word), W(A->h_b2), N, H, C);
         break;
     default:
@@ -513,6 +533,8 @@ int pb_model_forward(pb_model *m, const pb_batch *b, int training, uint64_t drop
     m->seq = S;
     m->training = training;
     m->dropout_key = dropout_key;
+    m->mlm_k = -1;
+    m->mlm_rows = m->head == PB_HEAD_MLM ? A->mlm_rows : NULL;
     m->n_logits = (m->head == PB_HEAD_SPAN || m->head == PB_HEAD_MLM) ? (size_t)N * head_outputs(m)
                                                                       : (size_t)R * head_outputs(m);
     const float hp = training ? c->hidden_dropout_prob : 0.0f;
@@ -572,7 +594,7 @@ int pb_model_forward(pb_model *m, const pb_batch *b, int training, uint64_t drop
         pb_layernorm_forward(X->y, X->mean2, X->rstd2, X->r2, W(L->ln2w), W(L->ln2b), N, H, c->layer_norm_eps);
     }
 #undef W
-    head_forward(m);
+    head_forward(m, b);
     return 0;
 }
 
@@ -595,7 +617,16 @@ static void head_backward(pb_model *m) {
         return;
     case PB_HEAD_MLM:
         /* tied decoder: its weight gradient lands in the word embeddings */
-        pb_linear_backward(t1, DW(A->word), DW(A->h_b2), m->dlogits, A->hzd, W(A->word), N, H, C, 0);
+        if (m->mlm_k >= 0) { /* sparse: scatter the labelled rows' gradient, zero elsewhere */
+            memset(t1, 0, sizeof(float) * (size_t)N * H);
+            if (m->mlm_k) {
+                pb_linear_backward(A->tg, DW(A->word), DW(A->h_b2), m->dlogits, A->hg, W(A->word), m->mlm_k, H, C, 0);
+                for (int k = 0; k < m->mlm_k; k++)
+                    memcpy(t1 + (size_t)A->mlm_rows[k] * H, A->tg + (size_t)k * H, sizeof(float) * (size_t)H);
+            }
+        } else {
+            pb_linear_backward(t1, DW(A->word), DW(A->h_b2), m->dlogits, A->hzd, W(A->word), N, H, C, 0);
+        }
         pb_layernorm_backward(t2, DW(A->h_lnw), DW(A->h_lnb), t1, A->hz, A->hm_mean, A->hm_rstd, W(A->h_lnw), N, H, 0);
         pb_gelu_backward(t2, A->hx, t2, (size_t)N * H);
         pb_linear_backward(dy, DW(A->h_w1), DW(A->h_b1), t2, y, W(A->h_w1), N, H, H, 0);

@@ -71,6 +71,15 @@ typedef struct {
     uint64_t dropout_key;
     float *logits;           /* points into acts_mem; shape per head (see pb_head_kind) */
     size_t n_logits;
+    /* Masked LM: with mlm_sparse set by the caller, a training forward with
+     * labels scores only the labelled positions (as Google's BERT gathers its
+     * masked positions): logits are [mlm_k, vocab], row k for flat token
+     * mlm_rows[k] in order; the loss and gradients equal the full head's.
+     * Otherwise (and for every evaluation forward) mlm_k = -1 and logits are
+     * [n, seq, vocab]. */
+    int mlm_sparse;
+    int mlm_k;
+    const int32_t *mlm_rows;
     float *dlogits;          /* gradient of the loss w.r.t. logits, filled by the loss */
 } pb_model;
 

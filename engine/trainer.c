@@ -225,6 +225,9 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         rc = ds->fill(ds->ctx, PB_SPLIT_TRAIN, perm + pos * B, B, &bb);
         if (rc < 0) break;
         pb_model_zero_grad(m);
+        /* masked LM scores only its labelled tokens when training (same loss and
+         * gradients, a fraction of the decoder's cost); distillation needs them all */
+        m->mlm_sparse = m->head == PB_HEAD_MLM && !teacher;
         rc = pb_model_forward(m, &bb.b, 1, pb_rng_key(pb_rng_key(s->seed, KEY_DROPOUT), (uint64_t)step));
         if (rc < 0) break;
         float loss;

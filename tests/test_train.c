@@ -231,11 +231,60 @@ static void test_bad_batch(void **state) {
     pb_model_free(&m);
 }
 
+/* The sparse masked-LM head (decoder on labelled tokens only) gives the full
+ * head's loss and every gradient, with dropout on, to float rounding: the
+ * unlabelled rows contribute exactly zero to both. */
+static void test_mlm_sparse_equals_full(void **state) {
+    (void)state;
+    pb_config cfg;
+    pb_test_config(&cfg, PB_MODEL_BERT, 101, 32, 2, 4, 64, 32);
+    pb_model full, sparse;
+    assert_int_equal(pb_model_init(&full, &cfg, PB_HEAD_MLM, N, S), 0);
+    assert_int_equal(pb_model_init(&sparse, &cfg, PB_HEAD_MLM, N, S), 0);
+    pb_model_init_weights(&full, 11);
+    pb_model_init_weights(&sparse, 11);
+    sparse.mlm_sparse = 1;
+    batch_buf bb;
+    make_batch(&bb, 77);
+    int32_t labels[N * S];
+    int k = 0;
+    for (int i = 0; i < N * S; i++) {
+        labels[i] = pb_rng_uniform(99, (uint64_t)i) < 0.2f ? bb.ids[i] : -100;
+        k += labels[i] != -100;
+    }
+    assert_true(k > 0);
+    bb.b.labels = labels;
+    float lf, ls;
+    pb_model *ms[2] = {&full, &sparse};
+    float *losses[2] = {&lf, &ls};
+    for (int j = 0; j < 2; j++) {
+        pb_model_zero_grad(ms[j]);
+        assert_int_equal(pb_model_forward(ms[j], &bb.b, 1, 1234), 0);
+        assert_int_equal(pb_loss_task(ms[j], &bb.b, losses[j]), 0);
+        assert_int_equal(pb_model_backward(ms[j]), 0);
+    }
+    assert_int_equal(full.mlm_k, -1);
+    assert_int_equal(sparse.mlm_k, k);
+    assert_int_equal(sparse.n_logits, (size_t)k * 101);
+    /* row k of the sparse logits is the full logits' row mlm_rows[k] */
+    for (int r = 0; r < k; r++)
+        PB_ASSERT_CLOSE("sparse logits", sparse.logits + (size_t)r * 101,
+                        full.logits + (size_t)sparse.mlm_rows[r] * 101, 101, 1e-6, 1e-6);
+    PB_ASSERT_CLOSE("loss", &ls, &lf, 1, 1e-6, 1e-6);
+    PB_ASSERT_CLOSE("grads", sparse.grads_mem, full.grads_mem, full.n_floats, 1e-5, 1e-7);
+    /* evaluation forwards always give the full layout */
+    assert_int_equal(pb_model_forward(&sparse, &bb.b, 0, 0), 0);
+    assert_int_equal(sparse.mlm_k, -1);
+    assert_int_equal(sparse.n_logits, (size_t)N * S * 101);
+    pb_model_free(&full);
+    pb_model_free(&sparse);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_determinism), cmocka_unit_test(test_dropout_key_matters),
         cmocka_unit_test(test_masks_stay_zero), cmocka_unit_test(test_clip), cmocka_unit_test(test_fused_clip),
-        cmocka_unit_test(test_memory_plan), cmocka_unit_test(test_bad_batch),
+        cmocka_unit_test(test_memory_plan), cmocka_unit_test(test_bad_batch), cmocka_unit_test(test_mlm_sparse_equals_full),
     };
     return cmocka_run_group_tests_name("train", tests, NULL, NULL);
 }
