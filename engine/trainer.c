@@ -257,10 +257,13 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         row[PB_CURVE_LR] = hp.lr;
         row[PB_CURVE_SPARSITY] = (float)applied;
         step++;
+        if (s->progress && s->progress_every > 0 && step % s->progress_every == 0)
+            s->progress(s->progress_ctx, step, total, loss, NULL);
         if (eval_steps > 0 && step % eval_steps == 0 && step < total) {
             pb_metrics mt;
             rc = evaluate(m, ds, B, &mt);
             if (rc == 0) rc = push_eval(r, (double)step / (double)spe, &mt);
+            if (rc == 0 && s->progress) s->progress(s->progress_ctx, step, total, loss, &mt);
         }
         if (rc == 0 && s->state_path && s->checkpoint_every_steps > 0 && step % s->checkpoint_every_steps == 0) {
             pb_trainstate st = {step, s->seed, applied, s->run_text, pruned ? pr.state : NULL,

@@ -39,6 +39,12 @@ typedef struct {
     int resume;                  /* continue from state_path when it exists */
     const char *run_text;        /* resolved run config; a resumed state must match */
     long stop_after_steps;       /* stop as if killed after this many steps (tests); 0: off */
+    /* Optional progress report (the CLI prints it): called every
+     * progress_every steps (0: never) and after every evaluation, with the
+     * metrics of that evaluation or NULL. */
+    void (*progress)(void *ctx, long step, long total_steps, float loss, const pb_metrics *eval);
+    void *progress_ctx;
+    long progress_every;
 } pb_train_spec;
 
 enum { PB_TRAIN_DONE = 0, PB_TRAIN_DIVERGED = 1, PB_TRAIN_STOPPED = 2 };

@@ -199,7 +199,7 @@ static int dense_teacher(const pb_runconfig *rc, const pb_cell_opts *o, char *pa
     snprintf(path, n, "%s/model.h5", dir);
     struct stat st;
     if (stat(path, &st) == 0) return 0;
-    pb_cell_opts to = {dir, 1, o->cache_dir, 0};
+    pb_cell_opts to = {.out_dir = dir, .resume = 1, .cache_dir = o->cache_dir};
     pb_cell_outcome oc;
     PB_TRY(pb_cell_run(&t, &to, &oc));
     if (oc.status != PB_TRAIN_DONE)
@@ -364,6 +364,9 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
         spec.resume = o->resume;
         spec.run_text = run_yaml;
         spec.stop_after_steps = o->stop_after_steps;
+        spec.progress = o->progress;
+        spec.progress_ctx = o->progress_ctx;
+        spec.progress_every = o->progress_every;
         r = pb_train_run(&m, &ds, &spec, &res);
     }
     if (r == 0 && res.status == PB_TRAIN_DONE) r = pb_io_save_checkpoint(&m, model_path);

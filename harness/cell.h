@@ -12,6 +12,10 @@ typedef struct {
     int resume;            /* continue from DIR/state.h5 when it exists */
     const char *cache_dir; /* teacher-logit cache; NULL: "cache/kd" */
     long stop_after_steps; /* tests: stop as if killed (0: off) */
+    /* optional progress report, passed to the trainer (pb_train_spec.progress) */
+    void (*progress)(void *ctx, long step, long total_steps, float loss, const pb_metrics *eval);
+    void *progress_ctx;
+    long progress_every;
 } pb_cell_opts;
 
 typedef struct {

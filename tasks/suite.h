@@ -70,4 +70,9 @@ void pb_strbuf_free(pb_strbuf *b);
  * files give PB_ENOTFOUND telling the user to run `make data`. */
 int pb_task_suite_open(const char *name, const pb_task_opts *opts, pb_data_source *out);
 
+/* The masked-LM pretraining corpus: the non-empty lines of parts[] (each
+ * generator's train-only text) into out_dir/train.txt and dev.txt, 2% of the
+ * lines (by a hash of their text) held out as dev, order kept. */
+int pb_suite_corpus_build(const char *const *parts, int n_parts, const char *out_dir, long *n_train, long *n_dev);
+
 #endif

@@ -120,7 +120,7 @@ static void test_resume_equal(void **state) {
     char a[512], b[512];
     pb_test_path(a, sizeof a, g_dir, "straight");
     pb_test_path(b, sizeof b, g_dir, "killed");
-    pb_cell_opts oa = {a, 0, NULL, 0}, ob = {b, 1, NULL, 130};
+    pb_cell_opts oa = {.out_dir = a}, ob = {.out_dir = b, .resume = 1, .stop_after_steps = 130};
     pb_cell_outcome ra, rb;
     assert_int_equal(pb_cell_run(&rc, &oa, &ra), 0);
     assert_int_equal(pb_cell_run(&rc, &ob, &rb), 0);
@@ -154,7 +154,7 @@ static void test_kd_cache(void **state) {
         "        num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32}}\n"
         "task: toy\ntrain: {epochs: 1, batch_size: 32, max_seq_length: 24, lr: 2e-3}\n";
     assert_int_equal(pb_runconfig_parse(&rc, dense, "dense.yaml"), 0);
-    pb_cell_opts o = {tdir, 0, cache, 0};
+    pb_cell_opts o = {.out_dir = tdir, .cache_dir = cache};
     pb_cell_outcome oc;
     assert_int_equal(pb_cell_run(&rc, &o, &oc), 0);
     pb_runconfig_free(&rc);
@@ -164,7 +164,7 @@ static void test_kd_cache(void **state) {
     int r = pb_runconfig_parse(&rc, yaml, "kd.yaml");
     if (r) print_error("%s\n", pb_error_msg());
     assert_int_equal(r, 0);
-    pb_cell_opts ok = {kd_dir, 0, cache, 0};
+    pb_cell_opts ok = {.out_dir = kd_dir, .cache_dir = cache};
     assert_int_equal(pb_cell_run(&rc, &ok, &oc), 0);
     assert_int_equal(oc.kd_cache_hit, 0);
     double first = oc.metrics.value[0];
@@ -177,7 +177,7 @@ static void test_kd_cache(void **state) {
     pb_runconfig_init(&rc);
     assert_int_equal(pb_runconfig_parse(&rc, yaml, "kd-dense.yaml"), 0);
     pb_test_path(kd_dir, sizeof kd_dir, g_dir, "student2");
-    pb_cell_opts o2 = {kd_dir, 0, cache, 0};
+    pb_cell_opts o2 = {.out_dir = kd_dir, .cache_dir = cache};
     assert_int_equal(pb_cell_run(&rc, &o2, &oc), 0);
     assert_int_equal(oc.status, PB_TRAIN_DONE);
     /* the teacher it trained is the dense cell above, byte for byte (training is
@@ -209,7 +209,7 @@ static void test_checkpoint_source(void **state) {
     pb_runconfig_init(&rc);
     assert_int_equal(pb_runconfig_parse(&rc, yaml, "ft.yaml"), 0);
     pb_test_path(out, sizeof out, g_dir, "finetuned");
-    pb_cell_opts o = {out, 0, NULL, 0};
+    pb_cell_opts o = {.out_dir = out};
     pb_cell_outcome oc;
     int r = pb_cell_run(&rc, &o, &oc);
     if (r) print_error("%s\n", pb_error_msg());
