@@ -61,29 +61,9 @@ enum {
     IT
 };
 
-/* ---- a temp tree (the shared fixture removes files only; RACE needs folders) ---- */
+/* ---- a temp tree (RACE needs folders) ---- */
 
 static char g_root[128];
-
-static void rm_rf(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-                char p[1024];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else
-        remove(path);
-}
 
 static int setup(void **state) {
     (void)state;
@@ -92,7 +72,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    rm_rf(g_root);
+    pb_test_tmpdir_remove(g_root);
     return 0;
 }
 
@@ -100,7 +80,7 @@ static int teardown(void **state) {
 static void case_dir(char *out, size_t cap, const char *name) {
     pb_test_write_vocab(g_root, WORDS);
     snprintf(out, cap, "%s/%s", g_root, name);
-    rm_rf(out);
+    pb_test_tmpdir_remove(out);
     assert_int_equal(mkdir(out, 0700), 0);
 }
 

@@ -21,24 +21,6 @@
 
 static char g_dir[128];
 
-static void rm_rf(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            char p[1024];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            rm_rf(p);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else
-        remove(path);
-}
-
 static int setup(void **state) {
     (void)state;
     return pb_test_tmpdir_create(g_dir, sizeof g_dir, "suitewn");
@@ -46,7 +28,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    rm_rf(g_dir);
+    pb_test_tmpdir_remove(g_dir);
     return 0;
 }
 

@@ -90,16 +90,26 @@ static inline int pb_test_tmpdir_create(char *buf, size_t size, const char *tag)
     return mkdir(buf, 0700) == 0 ? 0 : -1;
 }
 
-/* Remove the files in `dir` (not the dot entries), then `dir` itself. */
+/* Remove `dir` and everything under it (files, folders, dot files); a plain
+ * file is removed; a missing path is fine. */
 static inline void pb_test_tmpdir_remove(const char *dir) {
+    struct stat st0;
+    if (lstat(dir, &st0) != 0) return;
+    if (!S_ISDIR(st0.st_mode)) {
+        remove(dir);
+        return;
+    }
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.') continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            remove(p);
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char p[1024];
+            int n = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (n < 0 || (size_t)n >= sizeof p) continue;
+            struct stat st;
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) pb_test_tmpdir_remove(p);
+            else remove(p);
         }
         closedir(d);
     }
