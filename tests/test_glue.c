@@ -463,29 +463,12 @@ static void train_few_steps(const glue_case *c) {
     assert_int_equal(pb_model_init(&m, &cfg, ds.head, 4, SEQ), 0);
     pb_model_init_weights(&m, 7);
     pb_train_spec s;
-    memset(&s, 0, sizeof s);
-    s.seed = 3;
-    s.epochs = 2;
-    s.batch_size = 2;
-    pb_adamw_hparams_default(&s.adam);
-    s.max_grad_norm = 1.0f;
-    s.lr.n_segments = 1;
-    s.lr.seg[0].start_epoch = 0;
-    s.lr.seg[0].end_epoch = 2;
-    s.lr.seg[0].kind = PB_SCHED_LR_LINEAR;
-    s.lr.seg[0].lr_init = 1e-3;
-    s.lr.seg[0].lr_final = 1e-4;
-    s.audit_tol = 1e-9;
-    s.eval_every_epochs = 1;
+    pb_test_train_spec(&s, 2, 2, 1e-4, 1);
     pb_train_result r;
-    int rc = pb_train_run(&m, &ds, &s, &r);
-    if (rc) print_error("%s: %s\n", c->name, pb_error_msg());
-    assert_int_equal(rc, 0);
-    assert_int_equal(r.status, PB_TRAIN_DONE);
+    pb_test_train_ok(&m, &ds, &s, &r);
     /* ceil(train count / 2) steps per epoch */
     assert_int_equal(r.steps, 2 * ((c->count[0] + 1) / 2));
     assert_int_equal(r.n_evals, 2);
-    for (long i = 0; i < r.steps; i++) assert_true(isfinite(r.curves[i * PB_CURVE_COLS + PB_CURVE_LOSS]));
     assert_int_equal(r.final_metrics.n, c->head == PB_HEAD_REG ? 2 : 1);
     for (int k = 0; k < r.final_metrics.n; k++) {
         printf("%s: %s %.3f after %ld steps\n", c->name, r.final_metrics.name[k], r.final_metrics.value[k], r.steps);

@@ -741,26 +741,10 @@ static void test_csqa_train(void **state) {
     assert_int_equal(pb_model_init(&m, &c, PB_HEAD_MC, 4 * 5, 16), 0);
     pb_model_init_weights(&m, 3);
     pb_train_spec s;
-    memset(&s, 0, sizeof s);
-    s.seed = 5;
-    s.epochs = 2;
-    s.batch_size = 4;
-    pb_adamw_hparams_default(&s.adam);
-    s.max_grad_norm = 1.0f;
-    s.lr.n_segments = 1;
-    s.lr.seg[0].end_epoch = 2;
-    s.lr.seg[0].kind = PB_SCHED_LR_LINEAR;
-    s.lr.seg[0].lr_init = 1e-3;
-    s.lr.seg[0].lr_final = 1e-4;
-    s.audit_tol = 1e-9;
-    s.eval_every_epochs = 1;
+    pb_test_train_spec(&s, 2, 4, 1e-4, 1);
     pb_train_result r;
-    int rc = pb_train_run(&m, &ds, &s, &r);
-    if (rc) print_error("%s\n", pb_error_msg());
-    assert_int_equal(rc, 0);
-    assert_int_equal(r.status, PB_TRAIN_DONE);
+    pb_test_train_ok(&m, &ds, &s, &r);
     assert_int_equal(r.steps, 8); /* 16 examples / 4 x 2 epochs */
-    for (long i = 0; i < r.steps; i++) assert_true(isfinite(r.curves[i * PB_CURVE_COLS + PB_CURVE_LOSS]));
     /* a 5-way loss starts near ln 5 */
     assert_true(fabs(r.curves[PB_CURVE_LOSS] - log(5.0)) < 1.0);
     assert_int_equal(r.n_evals, 2);

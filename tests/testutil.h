@@ -19,6 +19,7 @@
 #include "config.h"
 #include "model.h"
 #include "pb_error.h"
+#include "trainer.h"
 
 /* Default tolerances of the fixture comparisons: |a-b| <= atol + rtol*|b|. */
 #define PB_TEST_RTOL 1e-4
@@ -236,6 +237,36 @@ static inline int pb_test_run_cli(const char *dir, const char *args, char **out,
     if (err) *err = se;
     else free(se);
     return code;
+}
+
+/* ---- a few training steps ------------------------------------------------------ */
+
+/* A dense spec: `epochs` epochs of `batch`, one linear LR segment 1e-3 ->
+ * lr_final, clipping at 1, no pruning; evaluation every epoch when eval. */
+static inline void pb_test_train_spec(pb_train_spec *s, int epochs, int batch, double lr_final, int eval) {
+    memset(s, 0, sizeof *s);
+    s->seed = 5;
+    s->epochs = epochs;
+    s->batch_size = batch;
+    pb_adamw_hparams_default(&s->adam);
+    s->max_grad_norm = 1.0f;
+    s->lr.n_segments = 1;
+    s->lr.seg[0].start_epoch = 0;
+    s->lr.seg[0].end_epoch = epochs;
+    s->lr.seg[0].kind = PB_SCHED_LR_LINEAR;
+    s->lr.seg[0].lr_init = 1e-3;
+    s->lr.seg[0].lr_final = lr_final;
+    s->audit_tol = 1e-9;
+    s->eval_every_epochs = eval ? 1 : 0;
+}
+
+/* pb_train_run that must finish with a finite loss at every step. */
+static inline void pb_test_train_ok(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, pb_train_result *r) {
+    int rc = pb_train_run(m, ds, s, r);
+    if (rc) print_error("%s: %s\n", ds->name, pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(r->status, PB_TRAIN_DONE);
+    for (long i = 0; i < r->steps; i++) assert_true(isfinite(r->curves[i * PB_CURVE_COLS + PB_CURVE_LOSS]));
 }
 
 #endif
