@@ -7,6 +7,7 @@
 
 #include "bpe.h"
 #include "pb_error.h"
+#include "taskutil.h"
 
 /* ---- string -> int32 hash map (open addressing) ---------------------------- */
 
@@ -122,14 +123,8 @@ void pb_bpe_free(pb_bpe *t) {
 static int put_vocab(pb_bpe *t, json_t *obj, const char *path, const char *where);
 
 static int load_vocab(pb_bpe *t, const char *path) {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return PB_ERR(PB_EIO, "pb_bpe_load: cannot open %s", path);
-        fclose(f);
-        return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s:%d: %s", path, je.line, je.text);
-    }
+    json_t *root;
+    PB_TRY(pb_json_load(path, &root));
     int rc = put_vocab(t, root, path, "the vocabulary");
     json_decref(root);
     return rc;
@@ -186,14 +181,8 @@ static int put_vocab(pb_bpe *t, json_t *obj, const char *path, const char *where
 /* tokenizer.json: model.type "BPE", model.vocab, model.merges as "a b" strings
  * (tokenizers < 0.20) or [a, b] arrays (newer); rank = index. */
 static int load_tokenizer_json(pb_bpe *t, const char *path) {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return PB_ERR(PB_EIO, "pb_bpe_load: cannot open %s", path);
-        fclose(f);
-        return PB_ERR(PB_EFORMAT, "pb_bpe_load: %s:%d:%d: %s", path, je.line, je.column, je.text);
-    }
+    json_t *root;
+    PB_TRY(pb_json_load(path, &root));
     int rc = 0;
     json_t *model = json_object_get(root, "model");
     const char *type = json_string_value(json_object_get(model, "type"));
