@@ -36,3 +36,30 @@ void pb_batch_buf_free(pb_batch_buf *bb) {
     free(bb->labels_f);
     memset(bb, 0, sizeof *bb);
 }
+
+void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head) {
+    pb_batch *b = &bb->b;
+    if (b->attention_mask != bb->attention_mask) return;
+    const int rows = b->n * (b->choices > 0 ? b->choices : 1), S = b->seq;
+    int L = 0;
+    for (int r = 0; r < rows; r++)
+        for (int t = S - 1; t >= L; t--)
+            if (b->attention_mask[(size_t)r * S + t]) {
+                L = t + 1;
+                break;
+            }
+    L = (L + 7) / 8 * 8;
+    if (L < 8) L = 8;
+    if (L >= S) return;
+    /* the per-token arrays the batch uses (masked-LM labels are per token too) */
+    int32_t *arrs[4] = {b->input_ids == bb->input_ids ? bb->input_ids : NULL, bb->attention_mask,
+                        b->token_type_ids == bb->token_type_ids ? bb->token_type_ids : NULL,
+                        head == PB_HEAD_MLM && b->labels == bb->labels ? bb->labels : NULL};
+    if (!arrs[0] || (b->token_type_ids && !arrs[2]) || (head == PB_HEAD_MLM && !arrs[3])) return;
+    for (int a = 0; a < 4; a++) {
+        if (!arrs[a]) continue;
+        for (int r = 1; r < rows; r++)
+            memmove(arrs[a] + (size_t)r * L, arrs[a] + (size_t)r * S, sizeof(int32_t) * (size_t)L);
+    }
+    b->seq = L;
+}

@@ -224,6 +224,8 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         hp.lr = (float)pb_sched_lr(&s->lr, step, spe);
         rc = ds->fill(ds->ctx, PB_SPLIT_TRAIN, perm + pos * B, B, &bb);
         if (rc < 0) break;
+        /* span and masked-LM distillation index the teacher's logits by position */
+        if (!(teacher && (m->head == PB_HEAD_SPAN || m->head == PB_HEAD_MLM))) pb_batch_trim_padding(&bb, m->head);
         pb_model_zero_grad(m);
         /* masked LM scores only its labelled tokens when training (same loss and
          * gradients, a fraction of the decoder's cost); distillation needs them all */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data.h"
 #include "loss.h"
 #include "model.h"
 #include "optim.h"
@@ -280,11 +281,69 @@ static void test_mlm_sparse_equals_full(void **state) {
     pb_model_free(&sparse);
 }
 
+/* Dynamic padding: rows of real lengths 5, 9 and 12 in a 24-token batch cut
+ * to 16 (12 rounded up to 8); logits, loss and every gradient match the
+ * padded batch (evaluation mode: no dropout), for a classification and a
+ * masked-LM head whose per-token labels move with the rows. */
+static void test_trim_padding(void **state) {
+    (void)state;
+    enum { R = 3, SEQ = 24 };
+    const int len[R] = {5, 9, 12};
+    for (int h = 0; h < 2; h++) {
+        const pb_head_kind head = h ? PB_HEAD_MLM : PB_HEAD_CLS;
+        pb_config cfg;
+        pb_test_config(&cfg, PB_MODEL_BERT, 101, 32, 2, 4, 64, 32);
+        pb_model a, b;
+        assert_int_equal(pb_model_init(&a, &cfg, head, R, SEQ), 0);
+        assert_int_equal(pb_model_init(&b, &cfg, head, R, SEQ), 0);
+        pb_model_init_weights(&a, 5);
+        pb_model_init_weights(&b, 5);
+        pb_batch_buf full, cut;
+        assert_int_equal(pb_batch_buf_init(&full, R, SEQ), 0);
+        assert_int_equal(pb_batch_buf_init(&cut, R, SEQ), 0);
+        pb_batch_buf *bufs[2] = {&full, &cut};
+        for (int k = 0; k < 2; k++) {
+            pb_batch_buf *x = bufs[k];
+            for (int r = 0; r < R; r++)
+                for (int t = 0; t < SEQ; t++) {
+                    const size_t i = (size_t)r * SEQ + t;
+                    x->input_ids[i] = t < len[r] ? 1 + (int)(pb_rng_u64(3, i) % 100) : 0;
+                    x->attention_mask[i] = t < len[r];
+                    x->token_type_ids[i] = t >= len[r] / 2 && t < len[r];
+                    if (head == PB_HEAD_MLM) x->labels[i] = t < len[r] && t % 3 == 1 ? x->input_ids[i] : -100;
+                }
+            if (head == PB_HEAD_CLS)
+                for (int r = 0; r < R; r++) x->labels[r] = r % 3;
+            pb_batch bb = {R, 1, SEQ, x->input_ids, x->attention_mask, x->token_type_ids, x->labels, NULL, NULL, NULL};
+            x->b = bb;
+        }
+        pb_batch_trim_padding(&cut, head);
+        assert_int_equal(cut.b.seq, 16);
+        assert_int_equal(full.b.seq, SEQ);
+        float la, lb;
+        pb_model_zero_grad(&a);
+        pb_model_zero_grad(&b);
+        assert_int_equal(pb_model_forward(&a, &full.b, 0, 0), 0);
+        assert_int_equal(pb_model_forward(&b, &cut.b, 0, 0), 0);
+        if (head == PB_HEAD_CLS) PB_ASSERT_CLOSE("trimmed logits", b.logits, a.logits, (size_t)R * 3, 1e-5, 1e-6);
+        assert_int_equal(pb_loss_task(&a, &full.b, &la), 0);
+        assert_int_equal(pb_loss_task(&b, &cut.b, &lb), 0);
+        PB_ASSERT_CLOSE("trimmed loss", &lb, &la, 1, 1e-5, 1e-6);
+        assert_int_equal(pb_model_backward(&a), 0);
+        assert_int_equal(pb_model_backward(&b), 0);
+        PB_ASSERT_CLOSE("trimmed grads", b.grads_mem, a.grads_mem, a.n_floats, 1e-4, 1e-6);
+        pb_batch_buf_free(&full);
+        pb_batch_buf_free(&cut);
+        pb_model_free(&a);
+        pb_model_free(&b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_determinism), cmocka_unit_test(test_dropout_key_matters),
         cmocka_unit_test(test_masks_stay_zero), cmocka_unit_test(test_clip), cmocka_unit_test(test_fused_clip),
-        cmocka_unit_test(test_memory_plan), cmocka_unit_test(test_bad_batch), cmocka_unit_test(test_mlm_sparse_equals_full),
+        cmocka_unit_test(test_memory_plan), cmocka_unit_test(test_bad_batch), cmocka_unit_test(test_mlm_sparse_equals_full), cmocka_unit_test(test_trim_padding),
     };
     return cmocka_run_group_tests_name("train", tests, NULL, NULL);
 }
