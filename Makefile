@@ -181,15 +181,20 @@ PRETRAIN_RUN := $(CACHE)/pretrain
 PRETRAIN_DIR := $(CACHE)/model/bert-tiny
 pretrain: $(PRETRAIN_DIR)/model.safetensors
 
-$(PRETRAIN_DIR)/model.safetensors: | data $(CLI)
+# model.h5 appears only when the run has finished; until then --resume continues it
+$(PRETRAIN_RUN)/model.h5: | data $(CLI)
 	bin/prunebench train configs/pretrain-bert-tiny.yaml --out $(PRETRAIN_RUN) --resume --progress 100
+
+$(PRETRAIN_DIR)/model.safetensors: $(PRETRAIN_RUN)/model.h5 | $(CLI)
+	@mkdir -p $(dir $(PRETRAIN_DIR))
+	rm -rf $(PRETRAIN_DIR).tmp
 	bin/prunebench export --checkpoint $(PRETRAIN_RUN)/model.h5 --head mlm --tokenizer $(D)/vocab.txt \
 	  --out $(PRETRAIN_DIR).tmp
 	cp $(PRETRAIN_RUN)/result.h5 $(PRETRAIN_DIR).tmp/pretrain-result.h5
 	cp configs/pretrain-bert-tiny.yaml $(PRETRAIN_DIR).tmp/pretrain.yaml
 	rm -rf $(PRETRAIN_DIR) && mv $(PRETRAIN_DIR).tmp $(PRETRAIN_DIR)
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/harness/main.d
+-include $(LIB_OBJS:.o=.d) $(CLI_SRCS:%.c=$(BUILD)/%.d)
 
 # Provenance: the commit the harness was built from goes into every result.h5.
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
