@@ -309,10 +309,37 @@ static int five(wn_ctx *c, int32_t a, const char *tag, int32_t *out) {
     return pick_distinct(c, a, out, WN_CHOICES - 1) == WN_CHOICES - 1;
 }
 
+/* Two distractors from other lexicographer files of a's part of speech, drawn
+ * by key(a, "choice-f", j) % (synsets of that file) for j = 0, 1, ...; first
+ * lemmas distinct from a's lemmas and from close[0..n_close). 1, 0 if none. */
+static int far_two(const wn_ctx *c, int32_t a, const int32_t *close, int n_close, int32_t *out) {
+    const pb_wn_synset *A = &c->wn->synsets[a];
+    const int32_t lo = c->wn->begin[A->file], n = c->wn->begin[A->file + 1] - lo;
+    char t[WN_TEXT], u[WN_TEXT], j_id[24];
+    int got = 0;
+    for (int j = 0; j < 64 && got < 2 && n > 0; j++) {
+        snprintf(j_id, sizeof j_id, "%d", j);
+        const int32_t x = lo + (int32_t)(key(A->id, "choice-f", j_id) % (uint64_t)n);
+        const pb_wn_synset *X = &c->wn->synsets[x];
+        if (X->lex_filenum == A->lex_filenum || x == a) continue;
+        lemma_text(c, x, 0, t);
+        int ok = !has_lemma_text(c, a, t);
+        for (int k = 0; ok && k < n_close; k++) ok = strcasecmp(lemma_text(c, close[k], 0, u), t) != 0;
+        for (int k = 0; ok && k < got; k++) ok = strcasecmp(lemma_text(c, out[k], 0, u), t) != 0;
+        if (ok) out[got++] = x;
+    }
+    return got == 2;
+}
+
 static int choice_item(wn_ctx *c, int32_t a, wn_task *t, int split, int *made) {
     int32_t d[WN_CHOICES - 1];
     *made = five(c, a, "choice", d);
     PB_TRY(*made);
+    /* two close distractors (co-hyponyms or cousins, the first two ranked) and
+     * two from other topics: four co-hyponyms left a BERT-tiny at chance (the
+     * words are rare), two far ones leave a topic cue and keep the choice
+     * among close words hard */
+    if (*made) *made = far_two(c, a, d, 2, d + 2);
     if (!*made) return 0;
     const pb_wn_synset *A = &c->wn->synsets[a];
     const int pos = (int)(key(A->id, "choice-pos", "") % WN_CHOICES);
@@ -350,16 +377,19 @@ static int span_item(wn_ctx *c, int32_t a, wn_task *t, int split, int *made) {
     char buf[WN_TEXT], ans[WN_TEXT];
     pb_strbuf ctx = {0};
     size_t start = 0;
-    int rc = pb_strbuf_printf(&ctx, "%s: ", lemma_text(c, c->hyper.v[0], 0, buf));
+    int rc = 0;
+    /* "word: definition." for the anchor and four co-hyponyms (or cousins);
+     * the question is the anchor's definition, found in the context as in
+     * SQuAD, where questions overlap their answer's sentence (without the
+     * glosses a BERT-tiny stayed below picking an entry at random) */
     for (int k = 0, j = 0; rc == 0 && k < WN_CHOICES; k++) {
         const int32_t x = k == pos ? a : d[j++];
         const pb_wn_synset *X = &c->wn->synsets[x];
-        if (k) rc = pb_strbuf_add(&ctx, "; ", 2);
+        if (k) rc = pb_strbuf_add(&ctx, " ", 1);
         if (k == pos) start = ctx.n;
         if (rc == 0) rc = pb_strbuf_printf(&ctx, "%s", lemma_text(c, x, 0, k == pos ? ans : buf));
-        if (rc == 0 && X->n_examples) rc = pb_strbuf_printf(&ctx, " (as in \"%s\")", clean(X->examples[0], buf));
+        if (rc == 0) rc = pb_strbuf_printf(&ctx, ": %s.", clean(X->definition, buf));
     }
-    if (rc == 0) rc = pb_strbuf_add(&ctx, ".", 1);
     if (rc == 0) {
         json_t *qa = json_pack("{s:s, s:s, s:[{s:s, s:I}]}", "id", A->id, "question", clean(A->definition, buf),
                                "answers", "text", ans, "answer_start", (json_int_t)utf8_chars(ctx.s, start));
@@ -535,8 +565,9 @@ static int run_choice(wn_ctx *c, const char *root) {
     static const char *const labels[5] = {"A", "B", "C", "D", "E"};
     if (rc == 0)
         rc = finish(root, "wn-choice",
-                    "WordNet 3.0 noun and verb definitions; choices: the synset's lemma and four co-hyponyms "
-                    "(or cousins); label counts are positions of the right answer; test keeps answerKey",
+                    "WordNet 3.0 noun and verb definitions; choices: the synset's lemma, two co-hyponyms (or "
+                    "cousins) and two synsets of other lexicographer files; label counts are positions of the "
+                    "right answer; test keeps answerKey",
                     5, labels, files, &t);
     task_free(&t);
     return rc;
@@ -576,8 +607,8 @@ static int run_span(wn_ctx *c, const char *root) {
     static const char *const files[3] = {"train-v1.1.json", "dev-v1.1.json", "test-v1.1.json"};
     if (rc == 0)
         rc = finish(root, "wn-span",
-                    "WordNet 3.0 noun and verb definitions as questions over a list of the synset's lemma and four "
-                    "co-hyponyms (or cousins) with their example sentences; the answer is the defined word",
+                    "WordNet 3.0 noun and verb definitions as questions over a list of the synset and four "
+                    "co-hyponyms (or cousins) as 'word: definition.'; the answer is the defined word",
                     0, NULL, files, &t);
     task_free(&t);
     return rc;

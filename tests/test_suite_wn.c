@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "mc.h"
@@ -190,6 +191,38 @@ static const char *def_of(const char *id) {
     return "?";
 }
 
+/* The two far distractors of anchor `id` as suite_wn.c documents them: synset
+ * begin + h3(id, "choice-f", j) % n of the anchor's file for j = 0, 1, ...,
+ * from another lexicographer file, first lemma unlike the anchor's and the
+ * close ones. Lemmas ('_' as ' ') into far[2]. */
+static void far_two(const char *wn_dir, const char *id, const char *const *close, int n_close, char far[2][64]) {
+    pb_wordnet wn;
+    assert_int_equal(pb_wordnet_load(&wn, wn_dir), 0);
+    const int32_t a = pb_wordnet_find_id(&wn, id);
+    assert_true(a >= 0);
+    const pb_wn_synset *A = &wn.synsets[a];
+    const int32_t lo = wn.begin[A->file], n = wn.begin[A->file + 1] - lo;
+    int got = 0;
+    char j_id[24];
+    for (int j = 0; j < 64 && got < 2; j++) {
+        snprintf(j_id, sizeof j_id, "%d", j);
+        const int32_t x = lo + (int32_t)(h3(id, "choice-f", j_id) % (uint64_t)n);
+        const pb_wn_synset *X = &wn.synsets[x];
+        if (X->lex_filenum == A->lex_filenum || x == a) continue;
+        char w[64];
+        snprintf(w, sizeof w, "%s", X->lemmas[0]);
+        for (char *q = w; *q; q++)
+            if (*q == '_') *q = ' ';
+        int ok = 1;
+        for (int k = 0; k < A->n_lemmas; k++) ok = ok && strcasecmp(A->lemmas[k], X->lemmas[0]) != 0;
+        for (int k = 0; k < n_close; k++) ok = ok && strcasecmp(close[k], w) != 0;
+        for (int k = 0; k < got; k++) ok = ok && strcasecmp(far[k], w) != 0;
+        if (ok) snprintf(far[got++], 64, "%s", w);
+    }
+    assert_int_equal(got, 2);
+    pb_wordnet_free(&wn);
+}
+
 static void test_items(void **state) {
     (void)state;
     build("out1");
@@ -216,10 +249,16 @@ static void test_items(void **state) {
     PB_ASSERT_HAS(pair, want);
     free(pair);
 
-    /* wn-choice: the 4 co-hyponyms ranked by h3(dog, "choice-s", id), dog at h3(dog, "choice-pos", "") % 5 */
+    /* wn-choice: the first 2 co-hyponyms ranked by h3(dog, "choice-s", id), then
+     * 2 far synsets (far_two); dog at h3(dog, "choice-pos", "") % 5 */
     const char *cs[4] = {sibs[0], sibs[1], sibs[2], sibs[3]};
     rank(dog, "choice-s", cs, 4);
     const int pos = (int)(h3(dog, "choice-pos", "") % 5);
+    char wn_dir[600], far[2][64];
+    snprintf(wn_dir, sizeof wn_dir, "%s/wn", g_dir);
+    const char *close_dog[2] = {word_of(cs[0]), word_of(cs[1])};
+    far_two(wn_dir, dog, close_dog, 2, far);
+    const char *dw[4] = {close_dog[0], close_dog[1], far[0], far[1]};
     pb_strbuf w = {0};
     assert_int_equal(pb_strbuf_printf(&w,
                                       "{\"answerKey\": \"%c\", \"id\": \"n00005000\", \"question\": "
@@ -228,7 +267,7 @@ static void test_items(void **state) {
                      0);
     for (int k = 0, j = 0; k < 5; k++)
         assert_int_equal(pb_strbuf_printf(&w, "%s{\"label\": \"%c\", \"text\": \"%s\"}", k ? ", " : "", 'A' + k,
-                                          k == pos ? "dog" : word_of(cs[j++])),
+                                          k == pos ? "dog" : dw[j++]),
                          0);
     assert_int_equal(pb_strbuf_printf(&w, "], \"stem\": \"a domesticated canine kept as a pet\"}}\n"), 0);
     char *choice = slurp2(out, "wn-choice", SPLIT_FILE[2][sp]);
@@ -236,13 +275,15 @@ static void test_items(void **state) {
     free(choice);
     pb_strbuf_free(&w);
 
-    /* cat has one co-hyponym (lion): the other 3 are cousins (canine's
-     * children), first by h3(cat, "choice-c", id) */
+    /* cat has one co-hyponym (lion): the second close one is a cousin
+     * (canine's children), first by h3(cat, "choice-c", id); then 2 far */
     const char *cat = "n00011000", *cous[5] = {"n00005000", "n00006000", "n00007000", "n00008000", "n00009000"};
     rank(cat, "choice-c", cous, 5);
     const int cpos = (int)(h3(cat, "choice-pos", "") % 5);
-    const char *cw[4] = {"lion", NULL, NULL, NULL};
-    for (int k = 0; k < 3; k++) cw[k + 1] = strcmp(cous[k], dog) == 0 ? "dog" : word_of(cous[k]);
+    const char *close_cat[2] = {"lion", strcmp(cous[0], dog) == 0 ? "dog" : word_of(cous[0])};
+    char cfar[2][64];
+    far_two(wn_dir, cat, close_cat, 2, cfar);
+    const char *cw[4] = {close_cat[0], close_cat[1], cfar[0], cfar[1]};
     assert_int_equal(pb_strbuf_printf(&w,
                                       "{\"answerKey\": \"%c\", \"id\": \"n00011000\", \"question\": "
                                       "{\"question_concept\": \"feline\", \"choices\": [",
@@ -258,25 +299,20 @@ static void test_items(void **state) {
     free(choice);
     pb_strbuf_free(&w);
 
-    /* wn-span: "canine: " then 5 entries; dog at h3(dog, "span-pos", "") % 5 */
+    /* wn-span: 5 "word: definition." entries; dog at h3(dog, "span-pos", "") % 5 */
     const char *ss[4] = {sibs[0], sibs[1], sibs[2], sibs[3]};
     rank(dog, "span-s", ss, 4);
     const int spos = (int)(h3(dog, "span-pos", "") % 5);
     pb_strbuf ctx = {0};
     long start = -1;
-    assert_int_equal(pb_strbuf_printf(&ctx, "canine: "), 0);
     for (int k = 0, j = 0; k < 5; k++) {
-        const char *wd = k == spos ? "dog" : word_of(ss[j++]);
-        if (k) assert_int_equal(pb_strbuf_add(&ctx, "; ", 2), 0);
+        const char *id = k == spos ? dog : ss[j++];
+        if (k) assert_int_equal(pb_strbuf_add(&ctx, " ", 1), 0);
         if (k == spos) start = (long)ctx.n;
-        assert_int_equal(pb_strbuf_printf(&ctx, "%s", wd), 0);
-        const char *ex = strcmp(wd, "dog") == 0      ? "the dog barked all night"
-                         : strcmp(wd, "wolf") == 0   ? "a wolf howled at the moon"
-                         : strcmp(wd, "coyote") == 0 ? "the Coyote ran off"
-                                                     : NULL;
-        if (ex) assert_int_equal(pb_strbuf_printf(&ctx, " (as in \"%s\")", ex), 0);
+        assert_int_equal(pb_strbuf_printf(&ctx, "%s: %s.", k == spos ? "dog" : word_of(id),
+                                          k == spos ? "a domesticated canine kept as a pet" : def_of(id)),
+                         0);
     }
-    assert_int_equal(pb_strbuf_add(&ctx, ".", 1), 0);
     char path[1024];
     snprintf(path, sizeof path, "%s/wn-span/%s", out, SPLIT_FILE[1][sp]);
     json_t *root = json_load_file(path, 0, NULL), *art;
