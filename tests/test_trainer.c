@@ -26,21 +26,10 @@ static void make_model(pb_model *m, const pb_data_source *ds, uint64_t seed) {
     pb_model_init_weights(m, seed);
 }
 
-/* A linear-decay dense spec over `epochs`. */
+/* A linear-decay dense spec over `epochs`: lr 2e-3 -> 2e-4, no evaluation. */
 static void base_spec(pb_train_spec *s, int epochs) {
-    memset(s, 0, sizeof *s);
-    s->seed = 5;
-    s->epochs = epochs;
-    s->batch_size = BATCH;
-    pb_adamw_hparams_default(&s->adam);
-    s->max_grad_norm = 1.0f;
-    s->lr.n_segments = 1;
-    s->lr.seg[0].start_epoch = 0;
-    s->lr.seg[0].end_epoch = epochs;
-    s->lr.seg[0].kind = PB_SCHED_LR_LINEAR;
+    pb_test_train_spec(s, epochs, BATCH, 2e-4, 0);
     s->lr.seg[0].lr_init = 2e-3;
-    s->lr.seg[0].lr_final = 2e-4;
-    s->audit_tol = 1e-9;
 }
 
 static void test_dense_learns(void **state) {
