@@ -450,21 +450,12 @@ static int encode_buf(const pb_bpe *t, const char *text, size_t len, pb_token_bu
     return rc;
 }
 
+/* encode_buf behind the tokenizers' shared encode helpers (tokenizer.h) */
+static int encode_cb(const void *t, const char *text, size_t len, pb_token_buf *o) { return encode_buf(t, text, len, o); }
+
 int pb_bpe_encode(const pb_bpe *t, const char *text, size_t len, int32_t **ids, size_t *n, int32_t **offsets) {
     if (!t || !ids || !n || (!text && len)) return PB_ERR(PB_EINVAL, "pb_bpe_encode: NULL argument");
-    *ids = NULL, *n = 0;
-    if (offsets) *offsets = NULL;
-    pb_token_buf o = {0};
-    int rc = encode_buf(t, text, len, &o);
-    if (rc < 0) {
-        free(o.ids);
-        free(o.offs);
-        return rc;
-    }
-    *ids = o.ids, *n = o.n;
-    if (offsets) *offsets = o.offs;
-    else free(o.offs);
-    return 0;
+    return pb_token_encode_text(encode_cb, t, text, len, ids, n, offsets);
 }
 
 int pb_bpe_encode_pair(const pb_bpe *t, const char *a, const char *b, int max_len, int truncation,
@@ -475,15 +466,5 @@ int pb_bpe_encode_pair(const pb_bpe *t, const char *a, const char *b, int max_le
         return PB_ERR(PB_ENOTFOUND, "pb_bpe_encode_pair: vocabulary lacks <s>, </s> or <pad>");
     /* <s> A </s></s> B </s>, token types all 0 (RoBERTa) */
     const pb_pair_template tpl = {t->bos, {t->eos, 0}, {t->eos, 0}, {t->eos, 0}, 1, 1, 1, 0, t->pad};
-    pb_token_buf oa = {0}, ob = {0};
-    int rc = encode_buf(t, a, strlen(a), &oa);
-    if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
-    if (rc == 0)
-        rc = pb_encoding_build(&tpl, oa.ids, oa.offs, oa.n, ob.ids, ob.offs, ob.n, b != NULL, max_len, truncation,
-                               "pb_bpe_encode_pair", out);
-    free(oa.ids);
-    free(oa.offs);
-    free(ob.ids);
-    free(ob.offs);
-    return rc;
+    return pb_token_encode_pair(encode_cb, t, &tpl, a, b, max_len, truncation, "pb_bpe_encode_pair", out);
 }

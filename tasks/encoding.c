@@ -93,3 +93,35 @@ int pb_encoding_build(const pb_pair_template *tpl, const int32_t *a_ids, const i
     out->max_len = max_len;
     return 0;
 }
+
+int pb_token_encode_text(pb_token_encode_fn encode, const void *tok, const char *text, size_t len, int32_t **ids,
+                         size_t *n, int32_t **offsets) {
+    *ids = NULL, *n = 0;
+    if (offsets) *offsets = NULL;
+    pb_token_buf o = {0};
+    int rc = encode(tok, text, len, &o);
+    if (rc < 0) {
+        free(o.ids);
+        free(o.offs);
+        return rc;
+    }
+    *ids = o.ids, *n = o.n;
+    if (offsets) *offsets = o.offs;
+    else free(o.offs);
+    return 0;
+}
+
+int pb_token_encode_pair(pb_token_encode_fn encode, const void *tok, const pb_pair_template *tpl, const char *a,
+                         const char *b, int max_len, int truncation, const char *who, pb_encoding *out) {
+    pb_token_buf oa = {0}, ob = {0};
+    int rc = encode(tok, a, strlen(a), &oa);
+    if (rc == 0 && b) rc = encode(tok, b, strlen(b), &ob);
+    if (rc == 0)
+        rc = pb_encoding_build(tpl, oa.ids, oa.offs, oa.n, ob.ids, ob.offs, ob.n, b != NULL, max_len, truncation, who,
+                               out);
+    free(oa.ids);
+    free(oa.offs);
+    free(ob.ids);
+    free(ob.offs);
+    return rc;
+}

@@ -91,4 +91,13 @@ int pb_encoding_build(const pb_pair_template *tpl, const int32_t *a_ids, const i
                       const int32_t *b_ids, const int32_t *b_offs, size_t nb, int has_b, int max_len, int truncation,
                       const char *who, pb_encoding *out);
 
+/* A tokenizer's text -> token buffer step (the two tokenizers' encode_buf). */
+typedef int (*pb_token_encode_fn)(const void *tok, const char *text, size_t len, pb_token_buf *out);
+/* encode into malloc'ed *ids (and *offsets when not NULL), as the public encode functions return them. */
+int pb_token_encode_text(pb_token_encode_fn encode, const void *tok, const char *text, size_t len, int32_t **ids,
+                         size_t *n, int32_t **offsets);
+/* encode a (and b when not NULL) and assemble tpl around them (pb_encoding_build). */
+int pb_token_encode_pair(pb_token_encode_fn encode, const void *tok, const pb_pair_template *tpl, const char *a,
+                         const char *b, int max_len, int truncation, const char *who, pb_encoding *out);
+
 #endif

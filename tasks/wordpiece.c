@@ -518,24 +518,14 @@ static int encode_buf(const pb_tokenizer *t, const char *text, size_t len, pb_to
     return rc;
 }
 
+/* encode_buf behind the tokenizers' shared encode helpers (tokenizer.h) */
+static int encode_cb(const void *t, const char *text, size_t len, pb_token_buf *o) { return encode_buf(t, text, len, o); }
+
 int pb_tokenizer_encode(const pb_tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n_ids,
                         int32_t **offsets) {
     if (!t || !ids || !n_ids || (!text && len)) return PB_ERR(PB_EINVAL, "pb_tokenizer_encode: NULL argument");
-    *ids = NULL, *n_ids = 0;
-    if (offsets) *offsets = NULL;
-    pb_token_buf o = {0};
-    int rc = encode_buf(t, text, len, &o);
-    if (rc < 0) {
-        free(o.ids);
-        free(o.offs);
-        return rc;
-    }
-    *ids = o.ids, *n_ids = o.n;
-    if (offsets) *offsets = o.offs;
-    else free(o.offs);
-    return 0;
+    return pb_token_encode_text(encode_cb, t, text, len, ids, n_ids, offsets);
 }
-
 
 int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b, int max_len, int truncation,
                              pb_encoding *out) {
@@ -545,15 +535,5 @@ int pb_tokenizer_encode_pair(const pb_tokenizer *t, const char *a, const char *b
         return PB_ERR(PB_ENOTFOUND, "pb_tokenizer_encode_pair: vocabulary lacks [CLS], [SEP] or [PAD]");
     /* [CLS] A [SEP] B [SEP], the second segment of token type 1 */
     const pb_pair_template tpl = {t->cls, {t->sep, 0}, {0, 0}, {t->sep, 0}, 1, 0, 1, 1, t->pad};
-    pb_token_buf oa = {0}, ob = {0};
-    int rc = encode_buf(t, a, strlen(a), &oa);
-    if (rc == 0 && b) rc = encode_buf(t, b, strlen(b), &ob);
-    if (rc == 0)
-        rc = pb_encoding_build(&tpl, oa.ids, oa.offs, oa.n, ob.ids, ob.offs, ob.n, b != NULL, max_len, truncation,
-                               "pb_tokenizer_encode_pair", out);
-    free(oa.ids);
-    free(oa.offs);
-    free(ob.ids);
-    free(ob.offs);
-    return rc;
+    return pb_token_encode_pair(encode_cb, t, &tpl, a, b, max_len, truncation, "pb_tokenizer_encode_pair", out);
 }
