@@ -119,7 +119,7 @@ static void test_registry_entry(void **state) {
     assert_int_equal(pb_task_open("spam", &o, &ds), 0);
     assert_string_equal(ds.name, "spam");
     assert_int_equal(ds.num_labels, 2);
-    assert_int_equal(ds.seq, 128); /* the suite's default length for spam */
+    assert_int_equal(ds.seq, 32); /* the suite's default length for spam */
     assert_int_equal(ds.count(ds.ctx, PB_SPLIT_TRAIN), 2);
     assert_int_equal(ds.count(ds.ctx, PB_SPLIT_TEST), 0);
     pb_batch_buf bb;
