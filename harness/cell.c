@@ -16,6 +16,7 @@
 #include "io.h"
 #include "pb_error.h"
 #include "safetensors.h"
+#include "taskutil.h"
 #include "registry.h"
 
 #ifndef PB_GIT_COMMIT
@@ -95,14 +96,9 @@ int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected,
 
 /* ---- model ----------------------------------------------------------------- */
 
-static int is_dir(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int open_model(pb_model *m, const char *checkpoint, const pb_config *init_cfg, const pb_data_source *ds,
                       int rows, uint64_t seed) {
-    if (checkpoint && is_dir(checkpoint))
+    if (checkpoint && pb_path_is_dir(checkpoint))
         return pb_hf_folder_load(m, checkpoint, ds->head, ds->head == PB_HEAD_CLS ? ds->num_labels : 0, rows, ds->seq,
                                  seed, NULL);
     pb_config cfg;
@@ -147,7 +143,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
 static int file_hash(const char *path, uint64_t *out) {
     char parts[2][1200];
     int n = 1, w;
-    if (is_dir(path)) {
+    if (pb_path_is_dir(path)) {
         w = snprintf(parts[0], sizeof parts[0], "%s/config.json", path);
         if (w >= 0 && (size_t)w < sizeof parts[0])
             w = snprintf(parts[1], sizeof parts[1], "%s/model.safetensors", path);
@@ -166,19 +162,6 @@ static int file_hash(const char *path, uint64_t *out) {
         if (bad) return PB_ERR(PB_EIO, "read error in teacher '%s'", parts[i]);
     }
     *out = h;
-    return 0;
-}
-
-static int mkdir_p(const char *dir) {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
     return 0;
 }
 
@@ -261,7 +244,7 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
     pb_model_free(&t);
     if (r < 0) return r;
     /* write the cache entry atomically */
-    PB_TRY(mkdir_p(dir));
+    PB_TRY(pb_path_mkdir_p(dir));
     char *tmp = pb_h5_temp_path(path);
     if (!tmp) return PB_ERR(PB_ENOMEM, "temp path");
     pb_h5_quiet q;
@@ -309,7 +292,7 @@ static void cpu_model(char *buf, size_t n) {
 int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out) {
     memset(out, 0, sizeof *out);
     if (!o || !o->out_dir) return PB_ERR(PB_EINVAL, "a cell needs an output directory");
-    PB_TRY(mkdir_p(o->out_dir));
+    PB_TRY(pb_path_mkdir_p(o->out_dir));
     if (rc->threads > 0) {
         omp_set_num_threads(rc->threads);
         openblas_set_num_threads(rc->threads);
@@ -327,7 +310,7 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
                           .doc_stride = rc->data.doc_stride,
                           .max_query_length = rc->data.max_query_length};
     /* a Hugging Face model folder carries its tokenizer */
-    if (!topts.tokenizer && rc->model.checkpoint && is_dir(rc->model.checkpoint)) topts.tokenizer = rc->model.checkpoint;
+    if (!topts.tokenizer && rc->model.checkpoint && pb_path_is_dir(rc->model.checkpoint)) topts.tokenizer = rc->model.checkpoint;
     pb_data_source ds;
     int r = pb_task_open(rc->task, &topts, &ds);
     if (r < 0) {

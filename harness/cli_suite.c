@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "pb_error.h"
 #include "suite.h"
+#include "taskutil.h"
 #include "suite_spam.h"
 #include "suite_vocab.h"
 #include "suite_wn.h"
@@ -42,7 +43,7 @@ static int suite_build(int argc, char **argv) {
     snprintf(spam_out, sizeof spam_out, "%s/spam", suite);
     long nt = 0, nd = 0;
     const char *parts[2] = {ham, wn};
-    if (pb_suite_mkdir_p(corpus) < 0 || pb_suite_mkdir_p(spam_out) < 0 ||
+    if (pb_path_mkdir_p(corpus) < 0 || pb_path_mkdir_p(spam_out) < 0 ||
         pb_suite_spam_build(spam, spam_out, ham) < 0 || pb_suite_wn_build(wordnet, suite, wn) < 0 ||
         pb_suite_corpus_build(parts, 2, corpus, &nt, &nd) < 0)
         return pb_cli_fail();

@@ -31,21 +31,6 @@ const char *pb_suite_cache_root(void) {
     return c && *c ? c : "cache";
 }
 
-int pb_suite_mkdir_p(const char *dir) {
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s", dir);
-    if (n < 0 || (size_t)n >= sizeof tmp) return PB_ERR(PB_ERANGE, "path '%s' too long", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-    return 0;
-}
-
 int pb_suite_write_file(const char *path, const char *text, size_t len) {
     char tmp[4200];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -196,7 +181,7 @@ int pb_task_suite_open(const char *name, const pb_task_opts *opts, pb_data_sourc
 int pb_suite_corpus_build(const char *const *parts, int n_parts, const char *out_dir, long *n_train, long *n_dev) {
     pb_strbuf tr = {0}, dv = {0};
     long nt = 0, nd = 0;
-    int rc = pb_suite_mkdir_p(out_dir);
+    int rc = pb_path_mkdir_p(out_dir);
     for (int p = 0; rc == 0 && p < n_parts; p++) {
         pb_lines l;
         if ((rc = pb_lines_open(&l, parts[p])) < 0) break;

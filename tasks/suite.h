@@ -47,9 +47,6 @@ const char *pb_suite_cache_root(void);
 /* Write text to path atomically (temp file + rename); errors name the path. */
 int pb_suite_write_file(const char *path, const char *text, size_t len);
 
-/* Make dir and its parents (like mkdir -p). */
-int pb_suite_mkdir_p(const char *dir);
-
 /* A growing text buffer for generators. */
 typedef struct {
     char *s;

@@ -171,7 +171,7 @@ static int write_outputs(spam_item **order, size_t n, const char *out_dir, const
     pb_suite_stats st = {.task = "spam", .n_labels = 2, .labels = {"ham", "spam"}};
     pb_strbuf b = {0}, prov = {0};
     char path[4096];
-    int rc = pb_suite_mkdir_p(out_dir);
+    int rc = pb_path_mkdir_p(out_dir);
     for (int s = 0; s < 3 && rc == 0; s++) {
         b.n = 0;
         rc = pb_strbuf_add(&b, "sentence\tlabel\n", 15);
@@ -212,7 +212,7 @@ static int write_outputs(spam_item **order, size_t n, const char *out_dir, const
             else {
                 memcpy(path, corpus_path, dl);
                 path[dl] = '\0';
-                rc = pb_suite_mkdir_p(path);
+                rc = pb_path_mkdir_p(path);
             }
         }
         if (rc == 0) rc = pb_suite_write_file(corpus_path, b.s, b.n);

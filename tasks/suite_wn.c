@@ -524,7 +524,7 @@ static int finish(const char *root, const char *task, const char *prov, int n_la
                   const char *const files[3], wn_task *t) {
     char dir[4096];
     PB_TRY(pb_path_join(dir, sizeof dir, root, task));
-    PB_TRY(pb_suite_mkdir_p(dir));
+    PB_TRY(pb_path_mkdir_p(dir));
     PB_TRY(write_split_files(dir, files, t));
     pb_suite_stats st;
     memset(&st, 0, sizeof st);
@@ -713,7 +713,7 @@ int pb_suite_wn_build(const char *wordnet_dir, const char *suite_root, const cha
         }
     }
     free(o);
-    if (rc == 0) rc = pb_suite_mkdir_p(suite_root);
+    if (rc == 0) rc = pb_path_mkdir_p(suite_root);
     if (rc == 0) rc = run_pair(&c, suite_root);
     if (rc == 0) rc = run_span(&c, suite_root);
     if (rc == 0) rc = run_choice(&c, suite_root);

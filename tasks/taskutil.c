@@ -164,3 +164,18 @@ int pb_argmax(const float *x, int n) {
         if (x[i] > x[best]) best = i;
     return best;
 }
+
+int pb_path_mkdir_p(const char *dir) {
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof tmp) return PB_ERR(PB_ERANGE, "path '%s' too long", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return PB_ERR(PB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+    return 0;
+}

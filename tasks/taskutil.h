@@ -15,6 +15,8 @@
 int pb_path_join(char *out, size_t cap, const char *dir, const char *name);
 int pb_path_is_file(const char *path);
 int pb_path_is_dir(const char *path);
+/* Make dir and its parents (like mkdir -p). */
+int pb_path_mkdir_p(const char *dir);
 
 /* Lines of a text file read whole. Each line is NUL-terminated in place
  * without its "\n" or "\r\n". A file that is empty or does not end in "\n"

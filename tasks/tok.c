@@ -10,6 +10,7 @@
 
 #include "bpe.h"
 #include "pb_error.h"
+#include "taskutil.h"
 
 enum { TOK_MAX_FILES = 3 };
 
@@ -22,11 +23,6 @@ struct pb_tok {
     int n_files;
     char *files[TOK_MAX_FILES]; /* source files, for export */
 };
-
-static int is_file(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 static int add_file(pb_tok *t, const char *path) {
     if (t->n_files >= TOK_MAX_FILES) return PB_ERR(PB_EINVAL, "tokenizer: too many source files");
@@ -41,7 +37,7 @@ static int json_model_type(const char *path, char *type, size_t cap) {
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
     if (!root) {
-        if (!is_file(path)) return PB_ERR(PB_EIO, "%s: cannot open", path);
+        if (!pb_path_is_file(path)) return PB_ERR(PB_EIO, "%s: cannot open", path);
         return PB_ERR(PB_EFORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     }
     const char *s = json_string_value(json_object_get(json_object_get(root, "model"), "type"));
@@ -56,7 +52,7 @@ static int json_model_type(const char *path, char *type, size_t cap) {
 static int folder_lowercase(const char *dir, int *lower) {
     char p[4096];
     snprintf(p, sizeof p, "%s/tokenizer_config.json", dir);
-    if (!is_file(p)) return 0;
+    if (!pb_path_is_file(p)) return 0;
     json_error_t je;
     json_t *root = json_load_file(p, 0, &je);
     if (!root) return PB_ERR(PB_EFORMAT, "%s:%d:%d: %s", p, je.line, je.column, je.text);
@@ -72,9 +68,9 @@ static int load_parts(pb_tok *t, const char *path) {
     char p[4096], q[4096];
     if (S_ISDIR(st.st_mode)) {
         snprintf(p, sizeof p, "%s/tokenizer.json", path);
-        if (is_file(p)) return load_parts(t, p);
+        if (pb_path_is_file(p)) return load_parts(t, p);
         snprintf(p, sizeof p, "%s/vocab.txt", path);
-        if (is_file(p)) {
+        if (pb_path_is_file(p)) {
             int lower = 1;
             PB_TRY(folder_lowercase(path, &lower));
             PB_TRY(load_parts(t, p));
@@ -83,7 +79,7 @@ static int load_parts(pb_tok *t, const char *path) {
         }
         snprintf(p, sizeof p, "%s/vocab.json", path);
         snprintf(q, sizeof q, "%s/merges.txt", path);
-        if (is_file(p) && is_file(q)) {
+        if (pb_path_is_file(p) && pb_path_is_file(q)) {
             t->kind = PB_TOK_BPE;
             PB_TRY(pb_bpe_load(&t->bpe, p, q));
             PB_TRY(add_file(t, p));

@@ -10,6 +10,7 @@
 
 #include "registry.h"
 #include "suite.h"
+#include "taskutil.h"
 #include "testutil.h"
 
 PB_TEST_TMPDIR_FIXTURE("suite")
@@ -105,14 +106,14 @@ static void test_registry_entry(void **state) {
     PB_ASSERT_MSG_HAS("make data");
     static const char *const words[] = {"buy", "now", "hello", "friend", NULL};
     snprintf(p, sizeof p, "%s/data", cache);
-    assert_int_equal(pb_suite_mkdir_p(p), 0);
+    assert_int_equal(pb_path_mkdir_p(p), 0);
     pb_test_write_vocab(p, words);
     /* the vocabulary alone: the task's files are still missing */
     assert_int_equal(pb_task_open("spam", &o, &ds), PB_ENOTFOUND);
     PB_ASSERT_MSG_HAS("train.tsv");
     PB_ASSERT_MSG_HAS("make data");
     snprintf(p, sizeof p, "%s/suite/spam", cache);
-    assert_int_equal(pb_suite_mkdir_p(p), 0);
+    assert_int_equal(pb_path_mkdir_p(p), 0);
     char f[512];
     pb_test_write_file(f, sizeof f, p, "train.tsv", "sentence\tlabel\nbuy now\t1\nhello friend\t0\n");
     pb_test_write_file(f, sizeof f, p, "dev.tsv", "sentence\tlabel\nhello\t0\n");
