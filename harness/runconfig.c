@@ -37,17 +37,11 @@ _Static_assert(sizeof(pb_runconfig_recipe) == sizeof(int), "enum size");
 
 /* ---- node tree ------------------------------------------------------------ */
 
-typedef enum { RC_NODE_SCALAR, RC_NODE_MAP, RC_NODE_SEQ } rc_node_kind;
-
-typedef struct rc_node {
-    rc_node_kind kind;
-    int quoted; /* scalar written quoted or block, or tagged !!str: always a string */
-    char *text; /* scalar value, NUL-terminated (may hold NULs from escapes: see len) */
-    size_t len;
-    int line, col;         /* 1-based start of the node */
-    struct rc_node **kids; /* map: key, value, key, value, ...; sequence: items */
-    size_t n, cap;
-} rc_node;
+/* The tree type is public (runconfig.h) so the experiment spec can build and merge layers. */
+#define RC_NODE_SCALAR PB_RUNCONFIG_NODE_SCALAR
+#define RC_NODE_MAP PB_RUNCONFIG_NODE_MAP
+#define RC_NODE_SEQ PB_RUNCONFIG_NODE_SEQ
+typedef pb_runconfig_node rc_node;
 
 static void node_free(rc_node *n) {
     if (!n) return;
@@ -57,7 +51,7 @@ static void node_free(rc_node *n) {
     free(n);
 }
 
-static rc_node *node_new(rc_node_kind kind, const yaml_mark_t *m) {
+static rc_node *node_new(pb_runconfig_node_kind kind, const yaml_mark_t *m) {
     rc_node *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->kind = kind;
@@ -219,7 +213,22 @@ typedef struct {
     const char *source; /* NULL when validating a struct built in code */
     rc_loc *locs;       /* every key the tables read, by key path */
     size_t n_locs, cap_locs;
+    /* pb_runconfig_parse_tree: a node's layer selects a prefix for the key paths of errors at it. */
+    const rc_node *tree;
+    const char *const *prefixes;
+    size_t n_prefixes;
 } rc_ctx;
+
+/* The layer of the node that starts at (line, col), or 0. */
+static int layer_at(const rc_node *n, int line, int col) {
+    if (!n) return 0;
+    if (n->line == line && n->col == col && n->layer > 0) return n->layer;
+    for (size_t i = 0; i < n->n; i++) {
+        int l = layer_at(n->kids[i], line, col);
+        if (l) return l;
+    }
+    return 0;
+}
 
 /* Record "<source>:<line>:<column>: <path>: <message>"; line 0 or no context: no location. */
 #if defined(__GNUC__)
@@ -232,7 +241,14 @@ rc_fail(const rc_ctx *c, int code, int line, int col, const char *path, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    char where[320] = "";
+    char where[320] = "", full[RC_PATH + 128];
+    if (c && c->tree && line > 0 && path) { /* a layered parse: the key path as written in its layer */
+        int l = layer_at(c->tree, line, col);
+        if (l > 0 && (size_t)l <= c->n_prefixes && c->prefixes[l - 1]) {
+            snprintf(full, sizeof full, "%s%s", c->prefixes[l - 1], path);
+            path = full;
+        }
+    }
     if (c && c->source && line > 0)
         snprintf(where, sizeof where, "%s:%d:%d: ", c->source, line, col);
     else if (c && c->source)
@@ -1494,6 +1510,8 @@ static int resolve(const rc_ctx *c, pb_runconfig *rc) {
     return 0;
 }
 
+static int parse_root(rc_ctx *c, const rc_node *root, pb_runconfig *t);
+
 int pb_runconfig_parse(pb_runconfig *rc, const char *yaml_text, const char *source) {
     if (!source) source = "<yaml>";
     if (!rc || !yaml_text) return PB_ERR(PB_EINVAL, "%s: pb_runconfig_parse: NULL config or text", source);
@@ -1503,19 +1521,7 @@ int pb_runconfig_parse(pb_runconfig *rc, const char *yaml_text, const char *sour
     pb_runconfig_init(&t);
     rc_node *root = NULL;
     int r = build_tree(&c, yaml_text, &root);
-    if (r == 0 && (!root || is_null_node(root))) {
-        char list[256];
-        const char *names[64];
-        join_names(list, sizeof list, names, field_names(rc_top_fields, names, 64));
-        r = rc_fail(&c, PB_EFORMAT, root ? root->line : 1, root ? root->col : 1, NULL,
-                    "empty document; expected a mapping with the keys %s", list);
-    }
-    if (r == 0 && root->kind != RC_NODE_MAP)
-        r = rc_fail(&c, PB_EFORMAT, root->line, root->col, NULL,
-                    "the top level is %s; expected a mapping of run config keys", node_desc(root));
-    if (r == 0) r = parse_section(&c, root, rc_top_fields, &t, "");
-    if (r == 0) r = resolve(&c, &t);
-    if (r == 0) r = check_cross(&t, &c);
+    if (r == 0) r = parse_root(&c, root, &t);
     node_free(root);
     free(c.locs);
     if (r < 0) {
@@ -1524,6 +1530,24 @@ int pb_runconfig_parse(pb_runconfig *rc, const char *yaml_text, const char *sour
     }
     *rc = t;
     return 0;
+}
+
+static int parse_root(rc_ctx *c, const rc_node *root, pb_runconfig *t) {
+    int r = 0;
+    if (!root || is_null_node(root)) {
+        char list[256];
+        const char *names[64];
+        join_names(list, sizeof list, names, field_names(rc_top_fields, names, 64));
+        r = rc_fail(c, PB_EFORMAT, root ? root->line : 1, root ? root->col : 1, NULL,
+                    "empty document; expected a mapping with the keys %s", list);
+    }
+    if (r == 0 && root->kind != RC_NODE_MAP)
+        r = rc_fail(c, PB_EFORMAT, root->line, root->col, NULL,
+                    "the top level is %s; expected a mapping of run config keys", node_desc(root));
+    if (r == 0) r = parse_section(c, root, rc_top_fields, t, "");
+    if (r == 0) r = resolve(c, t);
+    if (r == 0) r = check_cross(t, c);
+    return r;
 }
 
 int pb_runconfig_load(pb_runconfig *rc, const char *path) {
@@ -1646,4 +1670,219 @@ const char *pb_runconfig_enum_name(pb_runconfig_enum which, int value) {
     }
     if (!names || value < 0 || (size_t)value >= count_names(names)) return NULL;
     return names[value];
+}
+
+/* ---- node trees for layered configs (harness/spec.c) ------------------------ */
+
+int pb_runconfig_tree_parse(const char *yaml_text, const char *source, pb_runconfig_node **root) {
+    if (!source) source = "<yaml>";
+    if (!root || !yaml_text) return PB_ERR(PB_EINVAL, "%s: pb_runconfig_tree_parse: NULL argument", source);
+    rc_ctx c = {.source = source};
+    return build_tree(&c, yaml_text, root);
+}
+
+void pb_runconfig_node_free(pb_runconfig_node *n) {
+    node_free(n);
+}
+
+pb_runconfig_node *pb_runconfig_node_new(pb_runconfig_node_kind kind, const char *text, int quoted, int line, int col) {
+    rc_node *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->kind = kind;
+    n->quoted = quoted;
+    n->line = line;
+    n->col = col;
+    if (kind == RC_NODE_SCALAR) {
+        n->len = text ? strlen(text) : 0;
+        n->text = malloc(n->len + 1);
+        if (!n->text) {
+            free(n);
+            return NULL;
+        }
+        memcpy(n->text, text ? text : "", n->len);
+        n->text[n->len] = '\0';
+    }
+    return n;
+}
+
+int pb_runconfig_node_append(pb_runconfig_node *parent, pb_runconfig_node *kid) {
+    if (!parent || !kid) {
+        node_free(kid);
+        return PB_ERR(PB_ENOMEM, "run config: YAML node");
+    }
+    int r = node_append(parent, kid);
+    if (r < 0) node_free(kid);
+    return r;
+}
+
+/* Copy with every node tagged `layer` (0: keep the source's tags). */
+static rc_node *node_copy(const rc_node *n, int layer) {
+    rc_node *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    *d = *n;
+    d->text = NULL;
+    d->kids = NULL;
+    d->n = d->cap = 0;
+    if (layer) d->layer = layer;
+    if (n->text) {
+        d->text = malloc(n->len + 1);
+        if (!d->text) {
+            free(d);
+            return NULL;
+        }
+        memcpy(d->text, n->text, n->len + 1);
+    }
+    if (n->n) {
+        d->kids = calloc(n->n, sizeof *d->kids);
+        if (!d->kids) {
+            node_free(d);
+            return NULL;
+        }
+        d->cap = n->n;
+        for (size_t i = 0; i < n->n; i++) {
+            d->kids[i] = node_copy(n->kids[i], layer);
+            if (!d->kids[i]) {
+                node_free(d);
+                return NULL;
+            }
+            d->n++;
+        }
+    }
+    return d;
+}
+
+int pb_runconfig_node_copy(const pb_runconfig_node *n, int layer, pb_runconfig_node **out) {
+    *out = n ? node_copy(n, layer) : NULL;
+    if (n && !*out) return PB_ERR(PB_ENOMEM, "run config: copying a YAML tree");
+    return 0;
+}
+
+const pb_runconfig_node *pb_runconfig_node_get(const pb_runconfig_node *map, const char *key) {
+    if (!map || map->kind != RC_NODE_MAP) return NULL;
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        if (strcmp(map->kids[i]->text, key) == 0) return map->kids[i + 1];
+    return NULL;
+}
+
+pb_runconfig_scalar_type pb_runconfig_node_type(const pb_runconfig_node *n) {
+    switch (scalar_type(n)) {
+    case RC_S_NULL:
+        return PB_RUNCONFIG_SCALAR_NULL;
+    case RC_S_BOOL:
+        return PB_RUNCONFIG_SCALAR_BOOL;
+    case RC_S_INT:
+        return PB_RUNCONFIG_SCALAR_INT;
+    case RC_S_FLOAT:
+        return PB_RUNCONFIG_SCALAR_FLOAT;
+    case RC_S_STRING:
+        break;
+    }
+    return PB_RUNCONFIG_SCALAR_STRING;
+}
+
+int pb_runconfig_node_is_null(const pb_runconfig_node *n) {
+    return n && is_null_node(n);
+}
+
+int pb_runconfig_node_bool(const pb_runconfig_node *n) {
+    return in_list(n->text, rc_true_words);
+}
+
+double pb_runconfig_node_number(const pb_runconfig_node *n) {
+    return float_value(n->text);
+}
+
+const char *pb_runconfig_node_desc(const pb_runconfig_node *n) {
+    return node_desc(n);
+}
+
+/* Merge `over` (a mapping) into the mapping `dst`: mappings merge key by key,
+ * a null deletes the key, anything else replaces. Copies are tagged `layer`. */
+static int merge_map(rc_node *dst, const rc_node *over, int layer) {
+    for (size_t i = 0; i + 1 < over->n; i += 2) {
+        const rc_node *k = over->kids[i], *v = over->kids[i + 1];
+        size_t j = 0;
+        while (j + 1 < dst->n && strcmp(dst->kids[j]->text, k->text) != 0) j += 2;
+        const int found = j + 1 < dst->n;
+        if (is_null_node(v)) {
+            if (found) { /* delete the pair */
+                node_free(dst->kids[j]);
+                node_free(dst->kids[j + 1]);
+                memmove(dst->kids + j, dst->kids + j + 2, (dst->n - j - 2) * sizeof *dst->kids);
+                dst->n -= 2;
+            }
+            continue;
+        }
+        if (found && dst->kids[j + 1]->kind == RC_NODE_MAP && v->kind == RC_NODE_MAP) {
+            PB_TRY(merge_map(dst->kids[j + 1], v, layer));
+            continue;
+        }
+        rc_node *nv = node_copy(v, layer);
+        if (!nv) return PB_ERR(PB_ENOMEM, "run config: merging YAML layers");
+        if (found) {
+            node_free(dst->kids[j + 1]);
+            dst->kids[j + 1] = nv;
+            continue;
+        }
+        rc_node *nk = node_copy(k, layer);
+        if (!nk) {
+            node_free(nv);
+            return PB_ERR(PB_ENOMEM, "run config: merging YAML layers");
+        }
+        int r = node_append(dst, nk);
+        if (r < 0) {
+            node_free(nk);
+            node_free(nv);
+            return r;
+        }
+        r = node_append(dst, nv);
+        if (r < 0) {
+            node_free(nv);
+            return r;
+        }
+    }
+    return 0;
+}
+
+int pb_runconfig_node_merge(pb_runconfig_node *dst, const pb_runconfig_node *over, int layer) {
+    if (!dst || dst->kind != RC_NODE_MAP) return PB_ERR(PB_EINVAL, "pb_runconfig_node_merge: target is not a mapping");
+    if (!over || is_null_node(over)) return 0;
+    if (over->kind != RC_NODE_MAP)
+        return PB_ERR(PB_EINVAL, "pb_runconfig_node_merge: layer is %s, not a mapping", node_desc(over));
+    return merge_map(dst, over, layer);
+}
+
+int pb_runconfig_parse_tree(pb_runconfig *rc, const pb_runconfig_node *root, const char *source,
+                            const char *const *prefixes, size_t n_prefixes) {
+    if (!source) source = "<yaml>";
+    if (!rc) return PB_ERR(PB_EINVAL, "%s: pb_runconfig_parse_tree: NULL config", source);
+    pb_runconfig_init(rc);
+    rc_ctx c = {.source = source, .tree = root, .prefixes = prefixes, .n_prefixes = n_prefixes};
+    pb_runconfig t;
+    pb_runconfig_init(&t);
+    int r = parse_root(&c, root, &t);
+    free(c.locs);
+    if (r < 0) {
+        pb_runconfig_free(&t);
+        return r;
+    }
+    *rc = t;
+    return 0;
+}
+
+int pb_runconfig_parse_layers(pb_runconfig *rc, const pb_runconfig_node *const *layers, const char *const *prefixes,
+                              size_t n, const char *source) {
+    if (!rc) return PB_ERR(PB_EINVAL, "pb_runconfig_parse_layers: NULL config");
+    pb_runconfig_init(rc);
+    rc_node *merged = pb_runconfig_node_new(RC_NODE_MAP, NULL, 0, 1, 1);
+    if (!merged) return PB_ERR(PB_ENOMEM, "run config: merging YAML layers");
+    int r = 0;
+    for (size_t i = 0; i < n && r == 0; i++) r = pb_runconfig_node_merge(merged, layers[i], (int)i + 1);
+    if (r == 0) r = pb_runconfig_parse_tree(rc, merged, source, prefixes, n);
+    node_free(merged);
+    return r;
+}
+
+void pb_runconfig_suggest(char *buf, size_t size, const char *s, const char *const *names, size_t n) {
+    suggest(buf, size, s, names, n);
 }

@@ -180,4 +180,66 @@ int pb_runconfig_to_yaml(const pb_runconfig *rc, char **out);
 /* The YAML name of an enum value ("2:4"), or NULL when out of range. */
 const char *pb_runconfig_enum_name(pb_runconfig_enum which, int value);
 
+/* ---- YAML trees and layered configs (the experiment spec, harness/spec.h) ----
+ * The parsed YAML as a tree whose nodes keep their 1-based line and column, so
+ * configs merged from several layers of one file still point into that file. */
+typedef enum { PB_RUNCONFIG_NODE_SCALAR, PB_RUNCONFIG_NODE_MAP, PB_RUNCONFIG_NODE_SEQ } pb_runconfig_node_kind;
+
+/* How a plain scalar resolves (quoted scalars are always strings). */
+typedef enum {
+    PB_RUNCONFIG_SCALAR_NULL,
+    PB_RUNCONFIG_SCALAR_BOOL,
+    PB_RUNCONFIG_SCALAR_INT,
+    PB_RUNCONFIG_SCALAR_FLOAT,
+    PB_RUNCONFIG_SCALAR_STRING
+} pb_runconfig_scalar_type;
+
+typedef struct pb_runconfig_node {
+    pb_runconfig_node_kind kind;
+    int quoted; /* scalar written quoted or block, or tagged !!str: always a string */
+    char *text; /* scalar value, NUL-terminated (may hold NULs from escapes: see len) */
+    size_t len;
+    int line, col;                   /* 1-based start of the node */
+    int layer;                       /* merged trees: 1-based layer the node came from; 0 otherwise */
+    struct pb_runconfig_node **kids; /* map: key, value, key, value, ...; sequence: items */
+    size_t n, cap;
+} pb_runconfig_node;
+
+/* YAML text to a tree with the same checks as pb_runconfig_parse's reader
+ * (one document; no anchors, aliases, tags or duplicate keys). *root is NULL
+ * for an empty document. Free with pb_runconfig_node_free. */
+int pb_runconfig_tree_parse(const char *yaml_text, const char *source, pb_runconfig_node **root);
+void pb_runconfig_node_free(pb_runconfig_node *n);
+/* A node (text copied for scalars; NULL text = ""), or NULL when out of memory. */
+pb_runconfig_node *pb_runconfig_node_new(pb_runconfig_node_kind kind, const char *text, int quoted, int line, int col);
+/* Append kid to a mapping (key, then value) or sequence; kid is owned by the
+ * parent, or freed on error (kid NULL: an out-of-memory error). */
+int pb_runconfig_node_append(pb_runconfig_node *parent, pb_runconfig_node *kid);
+/* Deep copy (NULL for NULL); layer > 0 tags every copied node with it. */
+int pb_runconfig_node_copy(const pb_runconfig_node *n, int layer, pb_runconfig_node **out);
+/* The value of `key` in a mapping, or NULL (also when map is not a mapping). */
+const pb_runconfig_node *pb_runconfig_node_get(const pb_runconfig_node *map, const char *key);
+/* Scalar helpers: the resolved type, null test (NULL node: 0), truth of a
+ * boolean, value of an integer or number, and "a mapping", "a string"... */
+pb_runconfig_scalar_type pb_runconfig_node_type(const pb_runconfig_node *n);
+int pb_runconfig_node_is_null(const pb_runconfig_node *n);
+int pb_runconfig_node_bool(const pb_runconfig_node *n);
+double pb_runconfig_node_number(const pb_runconfig_node *n);
+const char *pb_runconfig_node_desc(const pb_runconfig_node *n);
+/* Deep-merge the mapping `over` into the mapping `dst`: mappings merge key by
+ * key, a null deletes the key, any other value replaces. Copied nodes are
+ * tagged `layer` (0: untouched). over NULL or null: nothing. */
+int pb_runconfig_node_merge(pb_runconfig_node *dst, const pb_runconfig_node *over, int layer);
+/* pb_runconfig_parse on a tree. An error at a node tagged layer L (1-based,
+ * <= n_prefixes) gets prefixes[L-1] (may be NULL) before its key path, e.g.
+ * "base." so that "train.lrr" reads "base.train.lrr". */
+int pb_runconfig_parse_tree(pb_runconfig *rc, const pb_runconfig_node *root, const char *source,
+                            const char *const *prefixes, size_t n_prefixes);
+/* Merge layers[0..n) in order into one mapping (layer i tagged i+1, prefixes as
+ * above) and parse it: defaults <- layers[0] <- layers[1] <- ... */
+int pb_runconfig_parse_layers(pb_runconfig *rc, const pb_runconfig_node *const *layers, const char *const *prefixes,
+                              size_t n, const char *source);
+/* " (did you mean 'x'?)" for the nearest of names[0..n) when close, else "". */
+void pb_runconfig_suggest(char *buf, size_t size, const char *s, const char *const *names, size_t n);
+
 #endif
