@@ -267,15 +267,18 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
             if (rc == 0) rc = push_eval(r, (double)step / (double)spe, &mt);
             if (rc == 0 && s->progress) s->progress(s->progress_ctx, step, total, loss, &mt);
         }
-        if (rc == 0 && s->state_path && s->checkpoint_every_steps > 0 && step % s->checkpoint_every_steps == 0) {
+        /* a stop request (SIGINT/SIGTERM in the harness) saves the state at this step so a rerun continues */
+        const int stop_now = s->stop_requested && *s->stop_requested && step < total;
+        if (rc == 0 && s->state_path &&
+            (stop_now || (s->checkpoint_every_steps > 0 && step % s->checkpoint_every_steps == 0))) {
             pb_trainstate st = {step, s->seed, applied, s->run_text, pruned ? pr.state : NULL,
                                 pruned ? pr.total * pr.method->state_floats_per_weight : 0, r->curves, (size_t)step,
                                 PB_CURVE_COLS};
             rc = pb_trainstate_save(s->state_path, m, &opt, &st);
         }
-        if (s->stop_after_steps > 0 && step == s->stop_after_steps && step < total) {
+        if (rc == 0 && (stop_now || (s->stop_after_steps > 0 && step == s->stop_after_steps && step < total))) {
             r->status = PB_TRAIN_STOPPED;
-            snprintf(r->reason, sizeof r->reason, "stopped after step %ld", step);
+            snprintf(r->reason, sizeof r->reason, "stopped after step %ld%s", step, stop_now ? " on request" : "");
             break;
         }
     }

@@ -7,6 +7,7 @@
 #ifndef PB_TRAINER_H
 #define PB_TRAINER_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "data.h"
@@ -39,6 +40,10 @@ typedef struct {
     int resume;                  /* continue from state_path when it exists */
     const char *run_text;        /* resolved run config; a resumed state must match */
     long stop_after_steps;       /* stop as if killed after this many steps (tests); 0: off */
+    /* when non-NULL and *stop_requested becomes non-zero (a signal handler
+     * sets it), the loop saves the state (state_path) after the current step
+     * and returns with status PB_TRAIN_STOPPED */
+    const volatile sig_atomic_t *stop_requested;
     /* Optional progress report (the CLI prints it): called every
      * progress_every steps (0: never) and after every evaluation, with the
      * metrics of that evaluation or NULL. */

@@ -347,6 +347,7 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
         spec.resume = o->resume;
         spec.run_text = run_yaml;
         spec.stop_after_steps = o->stop_after_steps;
+        spec.stop_requested = o->stop_requested;
         spec.progress = o->progress;
         spec.progress_ctx = o->progress_ctx;
         spec.progress_every = o->progress_every;
@@ -361,8 +362,10 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
         gethostname(host, sizeof host);
         host[sizeof host - 1] = 0;
         cpu_model(cpu, sizeof cpu);
-        snprintf(cell_id, sizeof cell_id, "%016llx",
-                 (unsigned long long)fnv(0xcbf29ce484222325ULL, run_yaml, strlen(run_yaml)));
+        if (o->cell_id) snprintf(cell_id, sizeof cell_id, "%s", o->cell_id);
+        else
+            snprintf(cell_id, sizeof cell_id, "%016llx",
+                     (unsigned long long)fnv(0xcbf29ce484222325ULL, run_yaml, strlen(run_yaml)));
         pb_cell_info info = {.run_yaml = run_yaml,
                              .cell_id = cell_id,
                              .task = rc->task,

@@ -4,6 +4,8 @@
 #ifndef PB_CELL_H
 #define PB_CELL_H
 
+#include <signal.h>
+
 #include "runconfig.h"
 #include "trainer.h"
 
@@ -12,6 +14,8 @@ typedef struct {
     int resume;            /* continue from DIR/state.h5 when it exists */
     const char *cache_dir; /* teacher-logit cache; NULL: "cache/kd" */
     long stop_after_steps; /* tests: stop as if killed (0: off) */
+    const volatile sig_atomic_t *stop_requested; /* non-NULL: stop (state saved) once it becomes non-zero */
+    const char *cell_id; /* the id stored in result.h5; NULL: the hash of the resolved run config */
     /* optional progress report, passed to the trainer (pb_train_spec.progress) */
     void (*progress)(void *ctx, long step, long total_steps, float loss, const pb_metrics *eval);
     void *progress_ctx;

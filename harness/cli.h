@@ -22,5 +22,9 @@ int pb_cli_metric(int argc, char **argv);
 int pb_cli_export(int argc, char **argv);
 /* The embedded default's data (cli_suite.c). */
 int pb_cli_suite(int argc, char **argv);
+/* Experiments: run a spec, tables and figures of its store (cli_run.c). */
+int pb_cli_run(int argc, char **argv);
+int pb_cli_table(int argc, char **argv);
+int pb_cli_plot(int argc, char **argv);
 
 #endif

@@ -36,6 +36,9 @@ static const char *const usage_text[] = {
     "  metric    score predictions with a task's official metric (squad, squad_v2, glue-<task>)\n"
     "  export    write a checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)\n"
     "  suite     build the embedded default's tasks and corpus from fetched assets (make data)\n"
+    "  run       run an experiment spec's cells into a store (resumable), then write its HDF5 file\n"
+    "  table     a Markdown or LaTeX table of an experiment file: mean +- 95% CI over seeds\n"
+    "  plot      the figures of an experiment file (gnuplot: PNG and SVG)\n"
     "  grad      one forward and backward pass; write logits, loss and every gradient\n"
     "  help      show this help (also --help, -h)\n"
     "  --version print the version\n"
@@ -95,6 +98,30 @@ static const char *const usage_text[] = {
     "prunebench suite build [--cache DIR] [--spam DIR] [--wordnet DIR]\n"
     "  the five suite tasks into DIR/suite/<task> (default cache, or $PB_CACHE) and the\n"
     "  pretraining corpus into DIR/suite/corpus; make data runs both after fetching\n",
+    "\n"
+    "prunebench run SPEC.yaml [--store DIR] [--jobs N] [--threads T] [--shard i/N] [--dry-run]\n"
+    "                [--cache DIR]\n"
+    "  SPEC.yaml           an experiment spec: model, tasks, base recipe, matrix axes (harness/spec.h;\n"
+    "                      the paper's are in harness/experiments/)\n"
+    "  --store DIR         where cells go (default results/runs/<name>): cells/<id>/{run.yaml,\n"
+    "                      model.h5, result.h5, error.txt, log.txt} and <name>.h5, the experiment file\n"
+    "  --jobs N            worker processes (default 1); --threads T per worker (default cores / N)\n"
+    "  --shard i/N         run only slice i of N (0-based; KD teachers included), e.g. SLURM arrays\n"
+    "  --dry-run           list the cells, whether each is complete, and an estimate of the time\n"
+    "                      left from the wall time of this machine's finished cells\n"
+    "  complete cells are skipped, interrupted ones resume; ^C or SIGTERM stops cleanly;\n"
+    "  exit status: the number of failed cells (at most 100), 130 when stopped\n"
+    "\n"
+    "prunebench table STORE/NAME.h5 [--format md|latex] [--rows AXES] [--cols AXES] [--metric M]\n"
+    "                [--refs FILE | --no-refs] [--title T] [--out FILE]\n"
+    "  AXES: comma-separated of task, method, sparsity, embeddings, head, kd, recipe, mask;\n"
+    "  default rows: task and the varying variant axes, columns: method,sparsity; each entry\n"
+    "  mean +- 95% CI half-width (Student t over seeds) and n; references (default\n"
+    "  results/references.yaml when present) beside ours\n"
+    "\n"
+    "prunebench plot STORE/NAME.h5 --out DIR [--gnuplot PATH]\n"
+    "  metric vs sparsity, the ablations the matrix holds, training curves and parameter/FLOP\n"
+    "  costs as DIR/<figure>.{png,svg} with their gnuplot scripts and data\n",
     NULL};
 
 /* The help text, in parts (ISO C caps one string literal at 4095 bytes). */
@@ -441,5 +468,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "metric") == 0) return pb_cli_metric(argc - 2, argv + 2);
     if (strcmp(cmd, "export") == 0) return pb_cli_export(argc - 2, argv + 2);
     if (strcmp(cmd, "suite") == 0) return pb_cli_suite(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return pb_cli_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "table") == 0) return pb_cli_table(argc - 2, argv + 2);
+    if (strcmp(cmd, "plot") == 0) return pb_cli_plot(argc - 2, argv + 2);
     return pb_cli_usage_error("unknown command '%s'", cmd);
 }

@@ -715,8 +715,16 @@ static int bars_common(const char *dir, const char *name, const char *what, cons
         sb_quote(&gp, pa->title);
         sb_add(&gp, "\nset boxwidth %.6g absolute\nset xrange [-0.6:%.6g]\nset xtics (", bw, (double)C - 0.4);
         for (size_t c = 0; c < C; c++) {
+            /* gnuplot reads an explicit tic label as a format: a literal % must be %% */
+            char cat[512];
+            size_t k = 0;
+            for (const char *q = pa->categories[c]; *q && k + 2 < sizeof cat; q++) {
+                if (*q == '%') cat[k++] = '%';
+                cat[k++] = *q;
+            }
+            cat[k] = 0;
             sb_add(&gp, "%s", c ? ", " : "");
-            sb_quote_wrapped(&gp, pa->categories[c], wrap);
+            sb_quote_wrapped(&gp, cat, wrap);
             sb_add(&gp, " %zu", c);
         }
         sb_add(&gp, ")\n");
