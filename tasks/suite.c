@@ -110,6 +110,14 @@ int pb_suite_stats_write(const pb_suite_stats *st, const char *dir) {
         json_object_set_new(root, "dev_majority_percent", json_real(100.0 * (double)best / (double)st->count[1]));
         json_object_set_new(root, "chance_percent", json_real(100.0 / st->n_labels));
     }
+    if (st->n_labels == 0 && st->span_chance_percent >= 0.0 && st->count[1] > 0) {
+        json_object_set_new(root, "chance_percent", json_real(st->span_chance_percent));
+        json_object_set_new(root, "chance", json_string("exact match of one uniformly random word of the context"));
+        if (st->span_heuristic && st->span_heuristic_percent >= 0.0) {
+            json_object_set_new(root, "heuristic_percent", json_real(st->span_heuristic_percent));
+            json_object_set_new(root, "heuristic", json_string(st->span_heuristic));
+        }
+    }
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text) return PB_ERR(PB_ENOMEM, "%s: stats JSON", st->task);

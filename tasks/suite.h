@@ -35,6 +35,10 @@ typedef struct {
     const char *labels[PB_SUITE_MAX_LABELS];
     long count[3];                             /* examples per split (train, dev, test) */
     long label_count[3][PB_SUITE_MAX_LABELS]; /* per split and class (or right-choice position) */
+    /* span tasks (n_labels 0): dev exact match, in percent, of a uniformly
+     * random word of the context (chance) and of a named heuristic; < 0: none */
+    double span_chance_percent, span_heuristic_percent;
+    const char *span_heuristic;
 } pb_suite_stats;
 
 /* Write st as JSON to dir/stats.json (atomic), with the dev majority-class

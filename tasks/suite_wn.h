@@ -6,7 +6,9 @@
  * pb_suite_split(anchor id) ("n02084071"); within a split anchors are taken
  * in order of pb_suite_hash(id) (ties by id) up to the cap (train 6000 items,
  * dev and test 1000 each; wn-pair takes 2000 / 333 / 333 anchors of 3 items).
- * Other synsets an item mentions (hypernyms, distractors) may belong to any
+ * Co-hyponym and antonym distractors (wn-pair's sibling, wn-blank's option)
+ * come from the anchor's own split, so no dev or test word is seen in
+ * training as a wrong option; hypernyms and genus words may belong to any
  * split: only the anchor's own gloss and examples are held out of pretraining.
  * All random choices are ranked by pb_suite_hash of "<anchor id>/<tag>/<other
  * id>", so the output depends on WordNet's content only (not line order).
@@ -38,21 +40,30 @@
  *              hashed position, cyclically.
  *   wn-span    SQuAD v1.1 JSON train-v1.1.json, dev-v1.1.json, test-v1.1.json,
  *              one article ("title" = anchor id) and paragraph per item, qa id
- *              = anchor id. question = A's definition; context = "<hypernym>:
- *              " then 5 entries joined by "; ": A and 4 co-hyponyms (cousins
- *              when fewer), in hash order, each its first lemma followed by
- *              ' (as in "<first example>")' when it has an example. No
- *              entry carries its gloss, so the question is never copied
- *              verbatim: picking the span needs to know the words (or read
- *              them off the examples). answer = A's lemma, answer_start in
- *              characters.
+ *              = anchor id. Anchors: noun and verb synsets whose gloss names
+ *              their genus: the first whole-word mention of a lemma of a
+ *              direct hypernym, else of the last word of a multiword one
+ *              ("bat" of "leafnose bat"). context = A's dictionary entry
+ *              "<lemma>: <gloss>; "<example>"; ... ."; question = "What kind
+ *              of thing is <lemma>?" (verbs: "What kind of action is to
+ *              <lemma>?"); answer = that genus mention, answer_start in
+ *              characters. stats.json adds two dev baselines: a uniformly
+ *              random context word (chance) and the gloss's first word after
+ *              an article (a parse heuristic). The issue's first design (A's
+ *              gloss as question over five "word: gloss." entries, the word as
+ *              answer) left a BERT-tiny below picking an entry at random: it
+ *              memorized words instead of matching question and entry.
  *   wn-choice  CommonsenseQA JSONL train_rand_split.jsonl, dev_rand_split.jsonl,
  *              test_rand_split_no_answers.jsonl (the test file KEEPS answerKey
- *              so the loader scores it). stem = A's definition; choices = A's
- *              first lemma and 4 co-hyponyms' (cousins when fewer), distinct
- *              case-insensitively; the right position is hash(id) % 5.
- *              question_concept = A's hypernym's lemma (CommonsenseQA's concept
- *              is the question's topic, never the answer; the loader ignores it).
+ *              so the loader scores it). Anchors as wn-span's, the genus
+ *              mentioned once. stem = "<lemma> is a kind of" (verbs: "to
+ *              <lemma> is a way to"); choices = the genus and the genus words
+ *              of 4 other synsets of A's lexicographer file (drawn at
+ *              key(A, "choice-g", j) % bucket size for j = 0, 1, ...; distinct
+ *              case-insensitively, none a lemma of A); the right position is
+ *              key(A, "choice-pos") % 5; question_concept = A's lemma. The
+ *              issue's first design (A's gloss as stem, A's lemma against
+ *              co-hyponyms) stayed at the majority class with a BERT-tiny.
  *   wn-blank   WinoGrande JSONL train_xl.jsonl, dev.jsonl, test.jsonl: the first
  *              example sentence of A holding one of A's lemmas as a whole word
  *              (case-insensitive; letters, digits, '-' and '\'' are word

@@ -191,38 +191,6 @@ static const char *def_of(const char *id) {
     return "?";
 }
 
-/* The two far distractors of anchor `id` as suite_wn.c documents them: synset
- * begin + h3(id, "choice-f", j) % n of the anchor's file for j = 0, 1, ...,
- * from another lexicographer file, first lemma unlike the anchor's and the
- * close ones. Lemmas ('_' as ' ') into far[2]. */
-static void far_two(const char *wn_dir, const char *id, const char *const *close, int n_close, char far[2][64]) {
-    pb_wordnet wn;
-    assert_int_equal(pb_wordnet_load(&wn, wn_dir), 0);
-    const int32_t a = pb_wordnet_find_id(&wn, id);
-    assert_true(a >= 0);
-    const pb_wn_synset *A = &wn.synsets[a];
-    const int32_t lo = wn.begin[A->file], n = wn.begin[A->file + 1] - lo;
-    int got = 0;
-    char j_id[24];
-    for (int j = 0; j < 64 && got < 2; j++) {
-        snprintf(j_id, sizeof j_id, "%d", j);
-        const int32_t x = lo + (int32_t)(h3(id, "choice-f", j_id) % (uint64_t)n);
-        const pb_wn_synset *X = &wn.synsets[x];
-        if (X->lex_filenum == A->lex_filenum || x == a) continue;
-        char w[64];
-        snprintf(w, sizeof w, "%s", X->lemmas[0]);
-        for (char *q = w; *q; q++)
-            if (*q == '_') *q = ' ';
-        int ok = 1;
-        for (int k = 0; k < A->n_lemmas; k++) ok = ok && strcasecmp(A->lemmas[k], X->lemmas[0]) != 0;
-        for (int k = 0; k < n_close; k++) ok = ok && strcasecmp(close[k], w) != 0;
-        for (int k = 0; k < got; k++) ok = ok && strcasecmp(far[k], w) != 0;
-        if (ok) snprintf(far[got++], 64, "%s", w);
-    }
-    assert_int_equal(got, 2);
-    pb_wordnet_free(&wn);
-}
-
 static void test_items(void **state) {
     (void)state;
     build("out1");
@@ -249,70 +217,59 @@ static void test_items(void **state) {
     PB_ASSERT_HAS(pair, want);
     free(pair);
 
-    /* wn-choice: the first 2 co-hyponyms ranked by h3(dog, "choice-s", id), then
-     * 2 far synsets (far_two); dog at h3(dog, "choice-pos", "") % 5 */
-    const char *cs[4] = {sibs[0], sibs[1], sibs[2], sibs[3]};
-    rank(dog, "choice-s", cs, 4);
-    const int pos = (int)(h3(dog, "choice-pos", "") % 5);
-    char wn_dir[600], far[2][64];
-    snprintf(wn_dir, sizeof wn_dir, "%s/wn", g_dir);
-    const char *close_dog[2] = {word_of(cs[0]), word_of(cs[1])};
-    far_two(wn_dir, dog, close_dog, 2, far);
-    const char *dw[4] = {close_dog[0], close_dog[1], far[0], far[1]};
-    pb_strbuf w = {0};
-    assert_int_equal(pb_strbuf_printf(&w,
-                                      "{\"answerKey\": \"%c\", \"id\": \"n00005000\", \"question\": "
-                                      "{\"question_concept\": \"canine\", \"choices\": [",
-                                      'A' + pos),
-                     0);
-    for (int k = 0, j = 0; k < 5; k++)
-        assert_int_equal(pb_strbuf_printf(&w, "%s{\"label\": \"%c\", \"text\": \"%s\"}", k ? ", " : "", 'A' + k,
-                                          k == pos ? "dog" : dw[j++]),
-                         0);
-    assert_int_equal(pb_strbuf_printf(&w, "], \"stem\": \"a domesticated canine kept as a pet\"}}\n"), 0);
-    char *choice = slurp2(out, "wn-choice", SPLIT_FILE[2][sp]);
-    PB_ASSERT_HAS(choice, w.s);
-    free(choice);
-    pb_strbuf_free(&w);
-
-    /* cat has one co-hyponym (lion): the second close one is a cousin
-     * (canine's children), first by h3(cat, "choice-c", id); then 2 far */
-    const char *cat = "n00011000", *cous[5] = {"n00005000", "n00006000", "n00007000", "n00008000", "n00009000"};
-    rank(cat, "choice-c", cous, 5);
-    const int cpos = (int)(h3(cat, "choice-pos", "") % 5);
-    const char *close_cat[2] = {"lion", strcmp(cous[0], dog) == 0 ? "dog" : word_of(cous[0])};
-    char cfar[2][64];
-    far_two(wn_dir, cat, close_cat, 2, cfar);
-    const char *cw[4] = {close_cat[0], close_cat[1], cfar[0], cfar[1]};
-    assert_int_equal(pb_strbuf_printf(&w,
-                                      "{\"answerKey\": \"%c\", \"id\": \"n00011000\", \"question\": "
-                                      "{\"question_concept\": \"feline\", \"choices\": [",
-                                      'A' + cpos),
-                     0);
-    for (int k = 0, j = 0; k < 5; k++)
-        assert_int_equal(pb_strbuf_printf(&w, "%s{\"label\": \"%c\", \"text\": \"%s\"}", k ? ", " : "", 'A' + k,
-                                          k == cpos ? "cat" : cw[j++]),
-                         0);
-    assert_int_equal(pb_strbuf_printf(&w, "], \"stem\": \"a small domesticated feline\"}}\n"), 0);
-    choice = slurp2(out, "wn-choice", SPLIT_FILE[2][pb_suite_split(cat)]);
-    PB_ASSERT_HAS(choice, w.s);
-    free(choice);
-    pb_strbuf_free(&w);
-
-    /* wn-span: 5 "word: definition." entries; dog at h3(dog, "span-pos", "") % 5 */
-    const char *ss[4] = {sibs[0], sibs[1], sibs[2], sibs[3]};
-    rank(dog, "span-s", ss, 4);
-    const int spos = (int)(h3(dog, "span-pos", "") % 5);
-    pb_strbuf ctx = {0};
-    long start = -1;
-    for (int k = 0, j = 0; k < 5; k++) {
-        const char *id = k == spos ? dog : ss[j++];
-        if (k) assert_int_equal(pb_strbuf_add(&ctx, " ", 1), 0);
-        if (k == spos) start = (long)ctx.n;
-        assert_int_equal(pb_strbuf_printf(&ctx, "%s: %s.", k == spos ? "dog" : word_of(id),
-                                          k == spos ? "a domesticated canine kept as a pet" : def_of(id)),
-                         0);
+    /* wn-choice for hound01 ("a hound of kind 1 ..."): the answer is the genus
+     * "hound" (its hypernym's lemma, named in its gloss), the stem
+     * "hound01 is a kind of"; the distractors are the other genus words of
+     * noun.animal's synsets: canine (wolf, fox, jackal), feline (cat, lion),
+     * animal (carnivore), dog (hound) - "hound" itself is the answer and
+     * coyote, bird, canine, feline name no hypernym; the answer at
+     * h3(hound01, "choice-pos", "") % 5 */
+    const char *h1 = "n00030100";
+    char *choice = slurp2(out, "wn-choice", SPLIT_FILE[2][pb_suite_split(h1)]);
+    const char *at = strstr(choice, "\"id\": \"n00030100\"");
+    assert_non_null(at);
+    const char *ls = at;
+    while (ls > choice && ls[-1] != '\n') ls--;
+    const char *le = strchr(at, '\n');
+    json_t *item = json_loadb(ls, (size_t)(le - ls), 0, NULL);
+    assert_non_null(item);
+    const int pos = (int)(h3(h1, "choice-pos", "") % 5);
+    const char key_want[2] = {(char)('A' + pos), 0};
+    assert_string_equal(json_string_value(json_object_get(item, "answerKey")), key_want);
+    json_t *q = json_object_get(item, "question");
+    assert_string_equal(json_string_value(json_object_get(q, "stem")), "hound01 is a kind of");
+    assert_string_equal(json_string_value(json_object_get(q, "question_concept")), "hound01");
+    json_t *chs = json_object_get(q, "choices");
+    assert_int_equal(json_array_size(chs), 5);
+    const char *others[4] = {"canine", "feline", "animal", "dog"};
+    int seen[4] = {0, 0, 0, 0};
+    for (size_t k = 0; k < 5; k++) {
+        const char *txt = json_string_value(json_object_get(json_array_get(chs, k), "text"));
+        char lab[2] = {(char)('A' + k), 0};
+        assert_string_equal(json_string_value(json_object_get(json_array_get(chs, k), "label")), lab);
+        if ((int)k == pos) {
+            assert_string_equal(txt, "hound");
+            continue;
+        }
+        int hit = -1;
+        for (int j = 0; j < 4; j++)
+            if (strcmp(txt, others[j]) == 0) hit = j;
+        assert_true(hit >= 0);
+        seen[hit]++;
     }
+    for (int j = 0; j < 4; j++) assert_int_equal(seen[j], 1);
+    json_decref(item);
+    free(choice);
+    /* coyote ("a small wolf of North America") names no lemma of canine: no item */
+    for (int sp2 = 0; sp2 < 3; sp2++) {
+        choice = slurp2(out, "wn-choice", SPLIT_FILE[2][sp2]);
+        assert_null(strstr(choice, "\"n00009000\""));
+        free(choice);
+    }
+
+    /* wn-span: dog's entry with its example; the question asks for its kind;
+     * the answer is "canine" at 5 ("dog: ") + 15 ("a domesticated ") */
+    const char *ctx_want = "dog: a domesticated canine kept as a pet; \"the dog barked all night\".";
     char path[1024];
     snprintf(path, sizeof path, "%s/wn-span/%s", out, SPLIT_FILE[1][sp]);
     json_t *root = json_load_file(path, 0, NULL), *art;
@@ -324,17 +281,23 @@ static void test_items(void **state) {
         if (strcmp(json_string_value(json_object_get(art, "title")), dog) != 0) continue;
         found = 1;
         json_t *par = json_array_get(json_object_get(art, "paragraphs"), 0);
-        assert_string_equal(json_string_value(json_object_get(par, "context")), ctx.s);
+        assert_string_equal(json_string_value(json_object_get(par, "context")), ctx_want);
         json_t *qa = json_array_get(json_object_get(par, "qas"), 0);
         assert_string_equal(json_string_value(json_object_get(qa, "id")), dog);
-        assert_string_equal(json_string_value(json_object_get(qa, "question")), "a domesticated canine kept as a pet");
+        assert_string_equal(json_string_value(json_object_get(qa, "question")), "What kind of thing is dog?");
         json_t *an = json_array_get(json_object_get(qa, "answers"), 0);
-        assert_string_equal(json_string_value(json_object_get(an, "text")), "dog");
-        assert_int_equal(json_integer_value(json_object_get(an, "answer_start")), start);
+        assert_string_equal(json_string_value(json_object_get(an, "text")), "canine");
+        assert_int_equal(json_integer_value(json_object_get(an, "answer_start")), 20);
     }
     assert_true(found);
     json_decref(root);
-    pb_strbuf_free(&ctx);
+    /* the verb bark ("make barking sounds"; hypernym "make noise, noise"):
+     * no lemma of it in the gloss, nor the last word "noise": no item */
+    for (int sp2 = 0; sp2 < 3; sp2++) {
+        char *sj = slurp2(out, "wn-span", SPLIT_FILE[1][sp2]);
+        assert_null(strstr(sj, "\"v00001000\""));
+        free(sj);
+    }
 
     /* wn-blank: dog has no antonym, so the distractor is the co-hyponym first by h3(dog, "blank", id) */
     const char *bs[4] = {sibs[0], sibs[1], sibs[2], sibs[3]};
