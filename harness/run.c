@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <hdf5.h>
 #include <math.h>
 #include <omp.h>
@@ -102,10 +103,27 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The worker's own stop flag: a worker installs its handler for SIGINT and
+ * SIGTERM, so a caller of pb_run_spec needs none for workers to stop cleanly
+ * (process-local: it exists only in the forked worker). */
+static volatile sig_atomic_t g_worker_stop = 0;
+
+static void worker_on_signal(int sig) {
+    (void)sig;
+    g_worker_stop = 1;
+}
+
 /* Run cell i in this (forked) process; never returns. Exit 0: complete
  * (done or diverged), 1: failed (error.txt written), 3: stopped. */
 static void child_main(const pb_spec *s, size_t i, const pb_run_opts *o, int fd, int threads) {
     const pb_spec_cell *c = &s->cells[i];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = worker_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (o->stop && *o->stop) g_worker_stop = 1;
     char dir[4096], p[4096];
     int r = cell_file(dir, sizeof dir, o->store, c->id, NULL);
     if (r == 0 && cell_file(p, sizeof p, o->store, c->id, "log.txt") == 0) {
@@ -157,7 +175,7 @@ static void child_main(const pb_spec *s, size_t i, const pb_run_opts *o, int fd,
                            .progress = child_progress,
                            .progress_ctx = &ctx,
                            .progress_every = o->progress_every > 0 ? o->progress_every : 50,
-                           .stop_requested = o->stop,
+                           .stop_requested = &g_worker_stop,
                            .cell_id = c->id};
         r = pb_cell_run(&rc, &co, &out);
     }
@@ -199,6 +217,7 @@ typedef struct {
     char buf[2048];
     size_t n;
     int final;            /* a final message arrived */
+    int already;          /* another process had completed the cell */
     pb_run_event_kind kind;
     char reason[1024];
     char metric[64];
@@ -226,6 +245,7 @@ static void on_line(const pb_run_opts *o, worker *w, char *line, size_t done, si
         return;
     case 'K':
         w->final = 1;
+        w->already = 1;
         w->kind = PB_RUN_EVENT_DONE;
         snprintf(w->metric, sizeof w->metric, "-");
         w->value = NAN;
@@ -401,16 +421,19 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
                     snprintf(w->reason, sizeof w->reason, "the worker was killed by signal %d", WTERMSIG(status));
                 else
                     snprintf(w->reason, sizeof w->reason, "the worker exited with status %d", WEXITSTATUS(status));
-                char text[1100];
-                snprintf(text, sizeof text, "%s\n", w->reason);
-                write_text(o->store, s->cells[i].id, "error.txt", text);
                 w->kind = (stopping && WIFSIGNALED(status)) ? PB_RUN_EVENT_STOPPED : PB_RUN_EVENT_FAILED;
+                if (w->kind == PB_RUN_EVENT_FAILED) {
+                    char text[1100];
+                    snprintf(text, sizeof text, "%s\n", w->reason);
+                    write_text(o->store, s->cells[i].id, "error.txt", text);
+                }
             }
             e.kind = w->kind;
             switch (w->kind) {
             case PB_RUN_EVENT_DONE:
                 state[i] = RUN_COMPLETE;
-                sum->done++;
+                if (w->already) sum->skipped++;
+                else sum->done++;
                 complete++;
                 e.metric = w->metric;
                 e.value = w->value;
@@ -437,14 +460,17 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
             emit(o, &e);
             w->pid = 0;
         }
-        /* students of a failed or diverged teacher cannot run: fail them now */
+        /* students of a failed teacher cannot run: fail them now (a diverged
+         * teacher's students fail in their worker, which reads its status) */
         for (size_t k = 0; k < n_idx; k++) {
             const size_t i = idx[k];
             const long t = s->cells[i].teacher;
             if (state[i] != RUN_PENDING || t < 0 || state[t] != RUN_FAILED) continue;
             char text[256];
             snprintf(text, sizeof text, "its KD teacher, cell %s, failed", s->cells[t].id);
-            write_text(o->store, s->cells[i].id, "error.txt", text);
+            char line[260];
+            snprintf(line, sizeof line, "%s\n", text);
+            write_text(o->store, s->cells[i].id, "error.txt", line);
             state[i] = RUN_FAILED;
             sum->failed++;
             complete++;

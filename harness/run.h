@@ -51,7 +51,9 @@ typedef struct {
     int shard_i, shard_n;   /* run slice shard_i of shard_n (pb_spec_shard); shard_n <= 1: all */
     const char *cache_dir;  /* KD teacher-logit cache; NULL: STORE/kd-cache */
     long progress_every;    /* steps between STEP events; 0: 50 */
-    const volatile sig_atomic_t *stop; /* set by a signal handler: no new cells, running ones save and stop */
+    /* set by the caller's signal handler: no new cells; running workers get
+     * SIGTERM, save their state and stop (workers handle SIGINT and SIGTERM) */
+    const volatile sig_atomic_t *stop;
     void (*event)(void *ctx, const pb_run_event *e);
     void *event_ctx;
 } pb_run_opts;
