@@ -1,6 +1,7 @@
 #include "cell.h"
 
 #include <errno.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,16 +73,20 @@ int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected,
     sp->update_every_epochs = sc->update_every_epochs;
     if (rc->prune.recipe == PB_RUNCONFIG_RECIPE_SCALED) {
         /* the sparsity-scaled rule: epochs, window, frequency and LR cycles from the target */
+        /* the schedule as written is the recipe for base_sparsity */
+        const double base_s = sc->base_sparsity > 0 ? sc->base_sparsity : sc->final_sparsity;
+        if (sc->init_sparsity > base_s)
+            return PB_ERR(PB_EINVAL, "prune.schedule: init_sparsity %g exceeds base_sparsity %g of the scaled recipe",
+                          (double)sc->init_sparsity, base_s);
         pb_recipe base = {rc->train.epochs, sc->start_epoch, sc->start_epoch, sc->end_epoch, sc->update_every_epochs,
-                          sc->init_sparsity, sc->final_sparsity, rc->train.lr, rc->train.lr_final,
+                          sc->init_sparsity, base_s, rc->train.lr, rc->train.lr_final,
                           rc->train.epochs - sc->end_epoch};
         pb_recipe scaled;
         PB_TRY(pb_recipe_scale(&base, sc->final_sparsity, 1, &scaled));
         PB_TRY(pb_recipe_sparsity_sched(&scaled, sp));
         sp->kind = (pb_sched_kind)sc->kind;
-        spec->epochs = (int)scaled.epochs;
-        if ((double)spec->epochs != scaled.epochs)
-            return PB_ERR(PB_EINVAL, "scaled recipe has %g epochs; expected a whole number", scaled.epochs);
+        /* the trainer runs whole epochs: a fractional end lengthens the cooldown */
+        spec->epochs = (int)ceil(scaled.epochs - 1e-9);
     }
     PB_TRY(pb_sched_validate(sp));
     PB_TRY(build_lr(rc, spec->epochs, sp->start_epoch, sp->end_epoch, sp->update_every_epochs, &spec->lr));

@@ -471,6 +471,7 @@ static const rc_field rc_schedule_fields[] = {
      .type = RC_FLOAT,
      .offset = offsetof(pb_runconfig_schedule, update_every_epochs),
      RC_GT(0)},
+    {.key = "base_sparsity", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_schedule, base_sparsity), RC_GE(0), RC_LT(1)},
     {0},
 };
 
@@ -1497,6 +1498,8 @@ void pb_runconfig_free(pb_runconfig *rc) {
 static int resolve(const rc_ctx *c, pb_runconfig *rc) {
     if (!rc->prune.enabled) return 0;
     if (!loc_find(c, "prune.schedule.end_epoch")) rc->prune.schedule.end_epoch = (float)rc->train.epochs;
+    if (!loc_find(c, "prune.schedule.base_sparsity"))
+        rc->prune.schedule.base_sparsity = rc->prune.schedule.final_sparsity;
     if (rc->prune.n_groups == 0) {
         rc->prune.groups = calloc(1, sizeof *rc->prune.groups);
         if (rc->prune.groups) rc->prune.groups[0] = strdup("encoder");

@@ -14,7 +14,8 @@
  *     groups: [encoder]                           # encoder, embeddings, head, "re:<POSIX ERE>"
  *     mask: unstructured                          # unstructured | 2:4 | block4
  *     schedule: {kind: cubic, init_sparsity: 0.5, final_sparsity: 0.9, start_epoch: 1, end_epoch: 3,
- *                update_every_epochs: 0.5}        # kind: cubic | linear | constant | oneshot
+ *                update_every_epochs: 0.5,        # kind: cubic | linear | constant | oneshot
+ *                base_sparsity: 0.9}              # scaled recipes: the target the schedule is tuned for
  *     lr_schedule: cyclic                         # cyclic | linear | constant
  *     recipe: fixed                               # fixed | scaled
  *   kd: {teacher: path/to/teacher.h5, hardness: 1.0, temperature: 2.0}   # absent or null: no KD
@@ -112,6 +113,10 @@ typedef struct {
     float start_epoch;               /* >= 0; default 0 */
     float end_epoch;                 /* >= start_epoch, and <= train.epochs with recipe fixed; default train.epochs */
     float update_every_epochs;       /* > 0; default 1 */
+    /* recipe scaled: the target the schedule above is written for (its init,
+     * window and cycles); the cell's final_sparsity is reached by scaling it
+     * (engine/schedule.h pb_recipe_scale). In [0, 1), 0 = final_sparsity; default final_sparsity */
+    float base_sparsity;
 } pb_runconfig_schedule;
 
 typedef struct {

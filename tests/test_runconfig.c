@@ -348,6 +348,7 @@ static void test_canonical_text(void **state) {
                        "    start_epoch: 1.0\n"
                        "    end_epoch: 3.0\n"
                        "    update_every_epochs: 0.5\n"
+                       "    base_sparsity: 0.9\n"
                        "  lr_schedule: cyclic\n"
                        "  recipe: fixed\n"
                        "kd:\n"
