@@ -6,10 +6,9 @@
  * pb_suite_split(anchor id) ("n02084071"); within a split anchors are taken
  * in order of pb_suite_hash(id) (ties by id) up to the cap (train 6000 items,
  * dev and test 1000 each; wn-pair takes 2000 / 333 / 333 anchors of 3 items).
- * Co-hyponym and antonym distractors (wn-pair's sibling, wn-blank's option)
- * come from the anchor's own split, so no dev or test word is seen in
- * training as a wrong option; hypernyms and genus words may belong to any
- * split: only the anchor's own gloss and examples are held out of pretraining.
+ * Other synsets an item mentions (hypernyms, distractors, genus words) may
+ * belong to any split: only the anchor's own gloss and examples are held out
+ * of pretraining.
  * All random choices are ranked by pb_suite_hash of "<anchor id>/<tag>/<other
  * id>", so the output depends on WordNet's content only (not line order).
  * Lemmas are written with spaces for '_'; no text holds a tab or newline.
