@@ -36,7 +36,7 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench_engine
 
-.PHONY: all deps test check asan ubsan bench fixtures reproduce clean format data data-clean pretrain
+.PHONY: reproduce-quick all deps test check asan ubsan bench fixtures reproduce clean format data data-clean pretrain
 all: deps $(CLI)
 
 # Install missing Debian packages when root; otherwise print the apt-get line and fail.
@@ -96,12 +96,43 @@ $(BENCH): tests/bench/bench_engine.c $(LIB) | deps
 bench: deps $(BENCH)
 	$(BENCH)
 
+# ---- the paper's experiments (harness/experiments/, EXPERIMENTS.md) ----
+# Each spec runs into results/runs/<name>/ (resumable: complete cells are
+# skipped), then its table goes to results/tables/<name>.md and its figures to
+# results/figures/<name>/. A failed cell is shown as failed in its table; the
+# run goes on and the target fails at the end. PROFILE=full runs the
+# full-scale twins (harness/experiments/full/) on MODEL and DATA.
+PROFILE     ?= default
+JOBS        ?= 2
+THREADS     ?= 1
+EXPERIMENTS_DEFAULT := classic smc ablation-emb-head ablation-kd ablation-recipe
+EXPERIMENTS_QUICK   := quick
+EXPERIMENTS_FULL    := full/classic-full full/smc-full
+define run_experiments
+	@failed=0; for e in $(1); do n=$$(basename $$e); \
+	  echo "== $$e"; \
+	  bin/prunebench run harness/experiments/$$e.yaml --jobs $(JOBS) --threads $(THREADS) || failed=1; \
+	  [ -f results/runs/$$n/$$n.h5 ] || { failed=1; continue; }; \
+	  mkdir -p results/tables results/figures/$$n; \
+	  bin/prunebench table results/runs/$$n/$$n.h5 --out results/tables/$$n.md && \
+	  bin/prunebench table results/runs/$$n/$$n.h5 --format latex --out results/tables/$$n.tex && \
+	  bin/prunebench plot results/runs/$$n/$$n.h5 --out results/figures/$$n >/dev/null || failed=1; \
+	done; \
+	echo "reproduce: tables in results/tables/, figures in results/figures/, runs in results/runs/"; \
+	[ $$failed = 0 ] || { echo "reproduce: some cells failed (see the tables and results/runs/*/cells/*/error.txt)"; exit 1; }
+endef
+
+ifeq ($(PROFILE),full)
 reproduce: deps $(CLI)
-	@echo "reproduce: the paper's tables need the task loaders, the embedded default and the matrix"
-	@echo "harness (issues 4-6), which are not built yet; no table is produced and none is claimed."
-	@echo "What runs now (README.md): make test, make bench, and one cell on the toy task:"
-	@echo "  bin/prunebench train RUN.yaml --out DIR; bin/prunebench inspect DIR/model.h5;"
-	@echo "  bin/prunebench costs --config tests/configs/bert-base-uncased.json (claim 1, EXPERIMENTS.md)"
+	@[ -n "$(MODEL)" ] && [ -n "$(DATA)" ] || { echo "reproduce PROFILE=full: set MODEL=<Hugging Face folder> DATA=<folder of the task folders>"; exit 1; }
+	$(call run_experiments,$(EXPERIMENTS_FULL))
+else
+reproduce: deps $(CLI) data pretrain
+	$(call run_experiments,$(EXPERIMENTS_DEFAULT))
+endif
+
+reproduce-quick: deps $(CLI) data pretrain
+	$(call run_experiments,$(EXPERIMENTS_QUICK))
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -167,7 +198,9 @@ $(D)/wordnet.ok: | deps
 	  shift 2; done
 	touch $@
 
-$(CACHE)/suite/.built: $(D)/vocab.txt $(D)/spam/.ok $(D)/wordnet.ok | $(CLI)
+# the generators are prerequisites: a changed task design rebuilds the suite
+SUITE_SRCS := tasks/suite.c tasks/suite_spam.c tasks/suite_wn.c tasks/mail.c tasks/wordnet.c
+$(CACHE)/suite/.built: $(D)/vocab.txt $(D)/spam/.ok $(D)/wordnet.ok $(SUITE_SRCS) | $(CLI)
 	bin/prunebench suite build --cache $(CACHE) --spam $(D)/spam/package/data --wordnet $(WORDNET_DIR)
 	touch $@
 
