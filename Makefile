@@ -97,10 +97,12 @@ bench: deps $(BENCH)
 	$(BENCH)
 
 # ---- the paper's experiments (harness/experiments/, EXPERIMENTS.md) ----
-# Each spec runs into results/runs/<name>/ (resumable: complete cells are
-# skipped), then its table goes to results/tables/<name>.md and its figures to
-# results/figures/<name>/. A failed cell is shown as failed in its table; the
-# run goes on and the target fails at the end. PROFILE=full runs the
+# Every spec of a profile runs into one store, results/runs/<profile>/
+# (resumable: complete cells are skipped; a cell two specs share, such as the
+# dense spam baselines, runs once), with the experiment file <name>.h5 per
+# spec; its table goes to results/tables/<name>.md (and .tex) and its figures
+# to results/figures/<name>/. A failed cell is shown as failed in its table;
+# the run goes on and the target fails at the end. PROFILE=full runs the
 # full-scale twins (harness/experiments/full/) on MODEL and DATA.
 PROFILE     ?= default
 JOBS        ?= 2
@@ -109,14 +111,14 @@ EXPERIMENTS_DEFAULT := classic smc ablation-emb-head ablation-kd ablation-recipe
 EXPERIMENTS_QUICK   := quick
 EXPERIMENTS_FULL    := full/classic-full full/smc-full
 define run_experiments
-	@failed=0; for e in $(1); do n=$$(basename $$e); \
+	@failed=0; store=results/runs/$(2); for e in $(1); do n=$$(basename $$e); \
 	  echo "== $$e"; \
-	  bin/prunebench run harness/experiments/$$e.yaml --jobs $(JOBS) --threads $(THREADS) || failed=1; \
-	  [ -f results/runs/$$n/$$n.h5 ] || { failed=1; continue; }; \
+	  bin/prunebench run harness/experiments/$$e.yaml --store $$store --jobs $(JOBS) --threads $(THREADS) || failed=1; \
+	  [ -f $$store/$$n.h5 ] || { failed=1; continue; }; \
 	  mkdir -p results/tables results/figures/$$n; \
-	  bin/prunebench table results/runs/$$n/$$n.h5 --out results/tables/$$n.md && \
-	  bin/prunebench table results/runs/$$n/$$n.h5 --format latex --out results/tables/$$n.tex && \
-	  bin/prunebench plot results/runs/$$n/$$n.h5 --out results/figures/$$n >/dev/null || failed=1; \
+	  bin/prunebench table $$store/$$n.h5 --out results/tables/$$n.md && \
+	  bin/prunebench table $$store/$$n.h5 --format latex --out results/tables/$$n.tex && \
+	  bin/prunebench plot $$store/$$n.h5 --out results/figures/$$n >/dev/null || failed=1; \
 	done; \
 	echo "reproduce: tables in results/tables/, figures in results/figures/, runs in results/runs/"; \
 	[ $$failed = 0 ] || { echo "reproduce: some cells failed (see the tables and results/runs/*/cells/*/error.txt)"; exit 1; }
@@ -125,14 +127,14 @@ endef
 ifeq ($(PROFILE),full)
 reproduce: deps $(CLI)
 	@[ -n "$(MODEL)" ] && [ -n "$(DATA)" ] || { echo "reproduce PROFILE=full: set MODEL=<Hugging Face folder> DATA=<folder of the task folders>"; exit 1; }
-	$(call run_experiments,$(EXPERIMENTS_FULL))
+	$(call run_experiments,$(EXPERIMENTS_FULL),full)
 else
 reproduce: deps $(CLI) data pretrain
-	$(call run_experiments,$(EXPERIMENTS_DEFAULT))
+	$(call run_experiments,$(EXPERIMENTS_DEFAULT),default)
 endif
 
 reproduce-quick: deps $(CLI) data pretrain
-	$(call run_experiments,$(EXPERIMENTS_QUICK))
+	$(call run_experiments,$(EXPERIMENTS_QUICK),default)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

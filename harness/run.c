@@ -315,7 +315,7 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
     int n = snprintf(p, sizeof p, "%s/cells", o->store);
     if (n < 0 || (size_t)n >= sizeof p) return PB_ERR(PB_ERANGE, "store path '%s' is too long", o->store);
     PB_TRY(pb_path_mkdir_p(p));
-    n = snprintf(p, sizeof p, "%s/spec.yaml", o->store);
+    n = snprintf(p, sizeof p, "%s/%s.spec.yaml", o->store, s->name);
     if (n < 0 || (size_t)n >= sizeof p) return PB_ERR(PB_ERANGE, "store path '%s' is too long", o->store);
     PB_TRY(pb_suite_write_file(p, s->text, strlen(s->text)));
 

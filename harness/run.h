@@ -1,7 +1,7 @@
 /* Running an experiment: the cells of an expanded spec (spec.h) in a store
  * folder, in worker processes, resumable.
  *
- *   STORE/spec.yaml               the spec text the cells came from
+ *   STORE/<name>.spec.yaml        the text of the spec named <name> (several may share a store)
  *   STORE/cells/<id>/run.yaml     the cell's resolved run config (teacher as "@cell:<id>")
  *   STORE/cells/<id>/result.h5    written last and atomically: the cell is complete
  *   STORE/cells/<id>/model.h5     the trained model (a KD teacher's is read by its students)

@@ -173,7 +173,7 @@ static void test_end_to_end(void **state) {
         cell_path(p, sizeof p, store, c, "error.txt");
         assert_false(exists(p));
     }
-    snprintf(p, sizeof p, "%s/spec.yaml", store);
+    snprintf(p, sizeof p, "%s/toy-e2e.spec.yaml", store);
     char *t = pb_test_slurp(p);
     assert_string_equal(t, SPEC);
     free(t);
