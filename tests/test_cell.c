@@ -2,6 +2,7 @@
  * 90% on the encoder group; `prunebench inspect` shows 90% over the encoder
  * and dense embeddings and head; a killed-and-resumed cell writes the same
  * model bit for bit; distillation reuses cached teacher logits. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,9 +282,59 @@ static void test_tokenize_cli(void **state) {
     free(txt);
 }
 
+
+/* A scaled recipe scales the schedule written for base_sparsity to the cell's
+ * target (engine/schedule.h pb_recipe_scale): written for 90% over epochs
+ * 0.5-2.0 every 0.25 (6 cycles) with 1 epoch of cooldown; to 97% it takes
+ * n = round(6 ln(1/0.03) / ln(1/0.1)) = round(9.14) = 9 cycles, ending at
+ * 0.5 + 9 x 0.25 = 2.75, so 3.75 epochs, run as 4 (whole epochs, a longer
+ * cooldown); init = 1 - 0.03^k, k = ln 0.5 / ln 0.1. The fixed recipe keeps
+ * the written schedule with the new target. */
+static void test_scaled_recipe(void **state) {
+    (void)state;
+    static const char *yaml =
+        "model: {init: random, config: {model_type: bert, vocab_size: 64, hidden_size: 32, num_hidden_layers: 2,\n"
+        "        num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32}}\n"
+        "task: toy\n"
+        "train: {epochs: 3, batch_size: 32, max_seq_length: 24, lr: 1e-3}\n"
+        "prune: {method: magnitude, recipe: %s, lr_schedule: cyclic,\n"
+        "        schedule: {kind: cubic, init_sparsity: 0.5, final_sparsity: 0.97, start_epoch: 0.5, end_epoch: 2.0,\n"
+        "                   update_every_epochs: 0.25, base_sparsity: 0.9}}\n";
+    for (int scaled = 0; scaled < 2; scaled++) {
+        char text[1024];
+        snprintf(text, sizeof text, yaml, scaled ? "scaled" : "fixed");
+        pb_runconfig rc;
+        assert_int_equal(pb_runconfig_parse(&rc, text, "scaled.yaml"), 0);
+        pb_model m;
+        assert_int_equal(pb_model_init(&m, &rc.model.config, PB_HEAD_CLS, 32, 24), 0);
+        int *sel = calloc((size_t)m.n_params, sizeof(int));
+        pb_train_spec spec;
+        memset(&spec, 0, sizeof spec);
+        int r = pb_cell_train_spec(&rc, &m, sel, &spec);
+        if (r) print_error("%s\n", pb_error_msg());
+        assert_int_equal(r, 0);
+        assert_true(spec.sparsity.final_sparsity == (double)0.97f);
+        assert_true(spec.sparsity.start_epoch == 0.5);
+        if (scaled) {
+            assert_int_equal(spec.epochs, 4);
+            assert_true(fabs(spec.sparsity.end_epoch - 2.75) < 1e-9);
+            const double k = log(0.5) / log(1.0 - (double)0.9f);
+            assert_true(fabs(spec.sparsity.init_sparsity - (1.0 - pow(1.0 - (double)0.97f, k))) < 1e-6);
+        } else {
+            assert_int_equal(spec.epochs, 3);
+            assert_true(spec.sparsity.end_epoch == 2.0);
+            assert_true(spec.sparsity.init_sparsity == 0.5);
+        }
+        free(sel);
+        pb_model_free(&m);
+        pb_runconfig_free(&rc);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
                                        cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli),
-                                       cmocka_unit_test(test_checkpoint_source), cmocka_unit_test(test_tokenize_cli)};
+                                       cmocka_unit_test(test_checkpoint_source), cmocka_unit_test(test_tokenize_cli),
+                                       cmocka_unit_test(test_scaled_recipe)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }
