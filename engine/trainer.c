@@ -224,8 +224,13 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         hp.lr = (float)pb_sched_lr(&s->lr, step, spe);
         rc = ds->fill(ds->ctx, PB_SPLIT_TRAIN, perm + pos * B, B, &bb);
         if (rc < 0) break;
-        /* span and masked-LM distillation index the teacher's logits by position */
-        if (!(teacher && (m->head == PB_HEAD_SPAN || m->head == PB_HEAD_MLM))) pb_batch_trim_padding(&bb, m->head);
+        /* dynamic padding: the batch runs at its longest row; span and masked-LM
+         * teacher logits are per position and are cut to the same length below */
+        const int seq_full = bb.b.seq;
+        pb_batch_trim_padding(&bb, m->head);
+        const int per_pos = teacher && (m->head == PB_HEAD_SPAN || m->head == PB_HEAD_MLM)
+                                ? (int)(s->teacher_stride / (size_t)seq_full)
+                                : 0;
         pb_model_zero_grad(m);
         /* masked LM scores only its labelled tokens when training (same loss and
          * gradients, a fraction of the decoder's cost); distillation needs them all */
@@ -234,9 +239,11 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         if (rc < 0) break;
         float loss;
         if (teacher) {
+            /* per-position logits: the first seq positions of each example, packed */
+            const size_t keep = per_pos ? (size_t)per_pos * (size_t)bb.b.seq : s->teacher_stride;
             for (int i = 0; i < B; i++)
-                memcpy(teacher + (size_t)i * s->teacher_stride,
-                       s->teacher_logits + (size_t)perm[pos * B + i] * s->teacher_stride, sizeof(float) * s->teacher_stride);
+                memcpy(teacher + (size_t)i * keep, s->teacher_logits + (size_t)perm[pos * B + i] * s->teacher_stride,
+                       sizeof(float) * keep);
             rc = pb_loss_kd(m, &bb.b, teacher, &s->kd, &loss);
         } else {
             rc = pb_loss_task(m, &bb.b, &loss);

@@ -233,6 +233,101 @@ static void test_kd_cache_equal(void **state) {
     ds.free(ds.ctx);
 }
 
+
+/* ---- span distillation with dynamic padding ---------------------------------- */
+
+/* NS span examples of SS positions; example k has 5 + k % 4 real tokens, so
+ * every batch is cut to 8 positions (the longest row rounded up to 8). */
+enum { NS = 8, SS = 24 };
+
+static long span_count(void *ctx, int split) {
+    (void)ctx;
+    return split == PB_SPLIT_TEST ? 0 : NS; /* dev = train: the trainer evaluates at the end */
+}
+
+static int span_fill(void *ctx, int split, const long *idx, int n, pb_batch_buf *bb) {
+    (void)ctx;
+    (void)split;
+    for (int r = 0; r < n; r++) {
+        const int k = (int)idx[r], len = 5 + k % 4;
+        for (int t = 0; t < SS; t++) {
+            bb->input_ids[r * SS + t] = t < len ? 5 + (k * 7 + t * 3) % 40 : 0;
+            bb->attention_mask[r * SS + t] = t < len;
+            bb->token_type_ids[r * SS + t] = t >= 2 && t < len;
+        }
+        bb->start_positions[r] = 2 + k % 2;
+        bb->end_positions[r] = 3 + k % 2;
+    }
+    bb->b = (pb_batch){.n = n, .seq = SS, .input_ids = bb->input_ids, .attention_mask = bb->attention_mask,
+                       .token_type_ids = bb->token_type_ids, .start_positions = bb->start_positions,
+                       .end_positions = bb->end_positions};
+    return 0;
+}
+
+static int span_eval(void *ctx, int split, const float *logits, pb_metrics *out) {
+    (void)ctx;
+    (void)split;
+    (void)logits;
+    memset(out, 0, sizeof *out);
+    return 0;
+}
+
+/* The first step's recorded loss is the KD loss of the batch cut to 8
+ * positions with the teacher's logits cut the same way: one batch of all NS
+ * examples (the loss is a mean, so their order does not matter), no dropout. */
+static void test_span_kd_trimmed(void **state) {
+    (void)state;
+    pb_data_source ds = {.name = "span-toy", .head = PB_HEAD_SPAN, .choices = 1, .seq = SS, .vocab_size = 50,
+                         .count = span_count, .fill = span_fill, .evaluate = span_eval};
+    pb_config cfg;
+    pb_test_config(&cfg, PB_MODEL_BERT, 50, 16, 2, 2, 32, 32);
+    cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.0f;
+    pb_model teacher, student, ref;
+    assert_int_equal(pb_model_init(&teacher, &cfg, PB_HEAD_SPAN, NS, SS), 0);
+    pb_model_init_weights(&teacher, 11);
+    float *tl = NULL;
+    size_t stride = 0;
+    assert_int_equal(pb_train_predict(&teacher, &ds, PB_SPLIT_TRAIN, NS, &tl, &stride), 0);
+    assert_int_equal(stride, (size_t)SS * 2);
+    assert_int_equal(pb_model_init(&student, &cfg, PB_HEAD_SPAN, NS, SS), 0);
+    pb_model_init_weights(&student, 12);
+    assert_int_equal(pb_model_init(&ref, &cfg, PB_HEAD_SPAN, NS, SS), 0);
+    memcpy(ref.params_mem, student.params_mem, student.n_floats * sizeof(float));
+    /* reference: the batch in example order, cut to 8, the teacher rows cut to 8 positions */
+    pb_batch_buf bb;
+    assert_int_equal(pb_batch_buf_init(&bb, NS, SS), 0);
+    const long all[NS] = {0, 1, 2, 3, 4, 5, 6, 7};
+    assert_int_equal(span_fill(NULL, PB_SPLIT_TRAIN, all, NS, &bb), 0);
+    pb_batch_trim_padding(&bb, PB_HEAD_SPAN);
+    assert_int_equal(bb.b.seq, 8);
+    float cut[NS * 8 * 2];
+    for (int i = 0; i < NS; i++) memcpy(cut + i * 16, tl + (size_t)i * stride, sizeof(float) * 16);
+    assert_int_equal(pb_model_forward(&ref, &bb.b, 1, 0), 0);
+    pb_kd_params kd = {1.0f, 2.0f};
+    float want;
+    assert_int_equal(pb_loss_kd(&ref, &bb.b, cut, &kd, &want), 0);
+    /* the trainer: one step over one batch of all examples */
+    pb_train_spec s;
+    pb_test_train_spec(&s, 1, NS, 0.0, 0);
+    s.teacher_logits = tl;
+    s.teacher_stride = stride;
+    s.kd = kd;
+    pb_train_result r;
+    int rc = pb_train_run(&student, &ds, &s, &r);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.steps, 1);
+    const float got = r.curves[PB_CURVE_LOSS];
+    PB_ASSERT_CLOSE("trimmed span KD loss", &got, &want, 1, 1e-5, 0.0);
+    printf("span KD at 8 of %d positions: step loss %.9g, reference %.9g\n", SS, (double)got, (double)want);
+    pb_train_result_free(&r);
+    pb_batch_buf_free(&bb);
+    free(tl);
+    pb_model_free(&teacher);
+    pb_model_free(&student);
+    pb_model_free(&ref);
+}
+
 static void test_bad_spec(void **state) {
     (void)state;
     pb_data_source ds;
@@ -256,6 +351,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_learns),   cmocka_unit_test(test_gmp_to_90), cmocka_unit_test(test_resume_bitwise),
         cmocka_unit_test(test_divergence),     cmocka_unit_test(test_kd_cache_equal), cmocka_unit_test(test_bad_spec),
+        cmocka_unit_test(test_span_kd_trimmed),
     };
     return cmocka_run_group_tests_name("trainer", tests, setup, teardown);
 }
