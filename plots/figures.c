@@ -202,12 +202,18 @@ static int fig_lines(const pb_store *st, const char *dir, const pb_plot_opts *o,
     double *vals = calloc(n ? n : 1, sizeof *vals);
     if (!panels || !ser || !pts || !vals) rc = PB_ERR(PB_ENOMEM, "figure data");
     const char *ylabel = NULL;
+    int mixed = 0;
+    char (*ptitle)[96] = calloc(tasks.n, sizeof *ptitle);
+    if (!ptitle && rc == 0) rc = PB_ERR(PB_ENOMEM, "figure titles");
     for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
         const char *metric = task_metric(c, n, tasks.v[t]);
         if (!ylabel) ylabel = metric;
+        else if (metric && strcmp(metric, ylabel)) mixed = 1;
         double xs[MAX_X];
         const size_t nx = sparsities(c, n, tasks.v[t], xs, MAX_X);
-        panels[t].title = tasks.v[t];
+        /* each panel names its metric: tasks score differently */
+        snprintf(ptitle[t], sizeof ptitle[t], "%s (%s)", tasks.v[t], metric ? metric : "no metric");
+        panels[t].title = ptitle[t];
         panels[t].series = ser + t * series.n;
         panels[t].n_series = series.n;
         panels[t].dense = dense_mean(c, n, tasks.v[t], metric);
@@ -235,11 +241,12 @@ static int fig_lines(const pb_store *st, const char *dir, const pb_plot_opts *o,
         }
     }
     char ylab[96];
-    snprintf(ylab, sizeof ylab, "dev %s", ylabel ? ylabel : "metric");
+    snprintf(ylab, sizeof ylab, "dev %s (%%)", mixed || !ylabel ? "score" : ylabel);
     if (rc == 0)
         rc = pb_plot_lines(dir, "metric_vs_sparsity", "dev metric vs target sparsity (mean and 95% CI over seeds)",
                            "target sparsity (%)", ylab, panels, tasks.n, o);
     if (rc == 0) rc = add_name(names, n_names, "metric_vs_sparsity");
+    free(ptitle);
     free(vals);
     free(pts);
     free(ser);
@@ -295,9 +302,14 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
     double *vals = calloc(n ? n : 1, sizeof *vals);
     if (!panels || !cats || !catp || !mean || !half || !vals) rc = PB_ERR(PB_ENOMEM, "figure data");
     const char *ylabel = NULL;
+    int mixed = 0;
+    char (*ptitle)[96] = calloc(tasks.n, sizeof *ptitle);
+    if (!ptitle && rc == 0) rc = PB_ERR(PB_ENOMEM, "figure titles");
     for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
         const char *metric = task_metric(c, n, tasks.v[t]);
         if (!ylabel) ylabel = metric;
+        else if (metric && strcmp(metric, ylabel)) mixed = 1;
+        snprintf(ptitle[t], sizeof ptitle[t], "%s (%s)", tasks.v[t], metric ? metric : "no metric");
         double xs[MAX_X];
         const size_t nx = sparsities(c, n, tasks.v[t], xs, MAX_X);
         for (size_t x = 0; x < nx; x++) {
@@ -331,7 +343,7 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
                 m[sidx * nx + x] = sm.mean;
                 h[sidx * nx + x] = sm.half_width;
             }
-        panels[t].title = tasks.v[t];
+        panels[t].title = ptitle[t];
         panels[t].categories = catp + t * MAX_X;
         panels[t].n_categories = nx;
         panels[t].series_labels = (const char *const *)labels.v;
@@ -341,9 +353,10 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
         panels[t].dense = dense_mean(c, n, tasks.v[t], metric);
     }
     char ylab[96];
-    snprintf(ylab, sizeof ylab, "dev %s", ylabel ? ylabel : "metric");
+    snprintf(ylab, sizeof ylab, "dev %s (%%)", mixed || !ylabel ? "score" : ylabel);
     if (rc == 0) rc = pb_plot_bars(dir, name, title, ylab, panels, tasks.n, o);
     if (rc == 0) rc = add_name(names, n_names, name);
+    free(ptitle);
     free(vals);
     free(half);
     free(mean);
