@@ -233,5 +233,10 @@ $(PRETRAIN_DIR)/model.safetensors: $(PRETRAIN_RUN)/model.h5 | $(CLI)
 
 # Provenance: the commit the harness was built from goes into every result.h5.
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+# a stamp that changes with the commit, so cell.o (which embeds it) is rebuilt
+# whenever HEAD or the dirty state changes, not only when cell.c does
+GIT_STAMP := $(BUILD)/git-commit
+$(shell mkdir -p $(BUILD) && (echo '$(GIT_COMMIT)' | cmp -s - $(GIT_STAMP) || echo '$(GIT_COMMIT)' > $(GIT_STAMP)))
+$(BUILD)/harness/cell.o: $(GIT_STAMP)
 $(BUILD)/harness/cell.o: CFLAGS += -DPB_GIT_COMMIT=\"$(GIT_COMMIT)\"
 $(BUILD)/harness/cell.o: $(wildcard .git/HEAD)
