@@ -193,7 +193,7 @@ static int grid_init(grid *g, size_t n, size_t max_cols, double cell_w, double c
     if (n_leg && g->leg_cols < 1) g->leg_cols = 1;
     if (g->leg_cols > n_leg) g->leg_cols = n_leg;
     size_t leg_rows = n_leg ? (n_leg + g->leg_cols - 1) / g->leg_cols : 0;
-    g->legend_px = n_leg ? 22.0 * (double)leg_rows + 18.0 : 6.0;
+    g->legend_px = n_leg ? 22.0 * (double)leg_rows + 26.0 : 6.0;
     int h = o && o->height ? o->height : (int)(cell_h * (double)g->rows + g->top_px + g->legend_px);
     g->W = w;
     g->H = h;

@@ -241,8 +241,8 @@ static void test_costs(void **state) {
     int rc = pb_plot_costs(g_dir, "costs", k_title, groups, params, flops, 3, NULL);
     if (rc) print_error("%s\n", pb_error_msg());
     assert_int_equal(rc, 0);
-    /* default size: one 560x420 panel, 48 px title band, legend of one row (22+18 px) */
-    assert_rendered("costs", 560, 508);
+    /* default size: one 560x420 panel, 48 px title band, legend of one row (22 + 26 px) */
+    assert_rendered("costs", 560, 516);
     char *gp = slurp_in("costs.gp"), *dat = slurp_in("costs.dat");
     PB_ASSERT_HAS(gp, "sprintf('%.1f%%', $2)) with labels");
     PB_ASSERT_HAS(gp, "set ylabel 'share of the model (%)'");

@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'metric_vs_sparsity'
 if (!exists("pb_dat")) pb_dat = 'metric_vs_sparsity.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 560,618 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 560,626 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 560,618 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 560,626 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -22,11 +22,11 @@ set ylabel 'dev accuracy (%)'
 
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
-set bmargin at screen 0.3463; set tmargin at screen 0.8673
-set title 'spam (accuracy)'
-set xrange [89:91]; set yrange [94.4578:99.1016]
-set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
-set label 2 'dense' at graph 0.99, first 96.78313921 right offset 0,0.6 tc rgb '#333333' font ',10' front
+set bmargin at screen 0.3546; set tmargin at screen 0.8690
+set title 'wn-choice (accuracy)'
+set xrange [66.232:68.232]; set yrange [13.9554:30.527]
+set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set label 2 'dense' at graph 0.99, first 27.76666667 right offset 0,0.6 tc rgb '#333333' font ',10' front
 plot pb_dat index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 0.9 notitle, \
      pb_dat index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 pt 5 ps 0.9 notitle, \
      pb_dat index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 pt 9 ps 0.9 notitle, \
@@ -37,7 +37,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0032; set tmargin at screen 0.2395
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0032; set tmargin at screen 0.2492
 set key inside center center horizontal maxcols 1 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 1 title 'magnitude, emb kept, head kept', \
      NaN with linespoints lc rgb '#D55E00' lw 2 pt 5 ps 1 title 'magnitude, emb kept, head pruned', \

@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'ablation_kd'
 if (!exists("pb_dat")) pb_dat = 'ablation_kd.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 560,552 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 560,560 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 560,552 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 560,560 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -23,13 +23,13 @@ set ylabel 'dev accuracy (%)'
 
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
-set bmargin at screen 0.2283; set tmargin at screen 0.8514
-set title 'spam (accuracy)'
+set bmargin at screen 0.2393; set tmargin at screen 0.8536
+set title 'wn-choice (accuracy)'
 set boxwidth 0.114286 absolute
 set xrange [-0.6:0.6]
-set xtics ('90%%' 0)
-set yrange [91.0606:99.9504]
-set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set xtics ('67.232%%' 0)
+set yrange [20.5473:32.0906]
+set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:($2-$3):(0):(2*$3) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      pb_dat index 1 using ($1-0.02):($2-$3):(0.04):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
@@ -64,7 +64,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0036; set tmargin at screen 0.1486
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0036; set tmargin at screen 0.1607
 set key inside center center horizontal maxcols 3 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#0072B2' title 'no KD', \
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#D55E00' title 'KD T=1 h=0.5', \

@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'ablation_recipe'
 if (!exists("pb_dat")) pb_dat = 'ablation_recipe.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 560,508 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 560,516 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 560,508 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 560,516 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -23,7 +23,7 @@ set ylabel 'dev accuracy (%)'
 
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
-set bmargin at screen 0.1614; set tmargin at screen 0.8386
+set bmargin at screen 0.1744; set tmargin at screen 0.8411
 set title 'spam (accuracy)'
 set boxwidth 0.4 absolute
 set xrange [-0.6:2.6]
@@ -44,7 +44,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0039; set tmargin at screen 0.0748
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0039; set tmargin at screen 0.0891
 set key inside center center horizontal maxcols 3 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#0072B2' title 'fixed', \
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#D55E00' title 'scaled', \

@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'metric_vs_sparsity'
 if (!exists("pb_dat")) pb_dat = 'metric_vs_sparsity.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 560,530 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 560,538 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 560,530 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 560,538 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -22,7 +22,7 @@ set ylabel 'dev accuracy (%)'
 
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
-set bmargin at screen 0.2377; set tmargin at screen 0.8453
+set bmargin at screen 0.2491; set tmargin at screen 0.8476
 set title 'spam (accuracy)'
 set xrange [79.32:97.68]; set yrange [94.7593:99.0792]
 set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
@@ -37,7 +37,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0038; set tmargin at screen 0.1132
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0037; set tmargin at screen 0.1264
 set key inside center center horizontal maxcols 2 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 1 title 'magnitude, fixed', \
      NaN with linespoints lc rgb '#D55E00' lw 2 pt 5 ps 1 title 'magnitude, scaled', \

@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'metric_vs_sparsity'
 if (!exists("pb_dat")) pb_dat = 'metric_vs_sparsity.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 1680,508 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 1680,516 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 1680,508 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 1680,516 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -18,12 +18,12 @@ set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set xlabel 'target sparsity (%)'
-set ylabel 'dev exact_match'
+set ylabel 'dev score (%)'
 
 # panel 1
 set lmargin at screen 0.0464; set rmargin at screen 0.3190
-set bmargin at screen 0.2047; set tmargin at screen 0.8386
-set title 'wn-span'
+set bmargin at screen 0.2171; set tmargin at screen 0.8411
+set title 'wn-span (exact_match)'
 set xrange [79.32:97.68]; set yrange [56.1802:64.9949]
 set arrow 1 from graph 0, first 61.33333333 to graph 1, first 61.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
 set label 2 'dense' at graph 0.99, first 61.33333333 right offset 0,0.6 tc rgb '#333333' font ',10' front
@@ -34,8 +34,8 @@ unset arrow 1; unset label 2
 
 # panel 2
 set lmargin at screen 0.3798; set rmargin at screen 0.6524
-set bmargin at screen 0.2047; set tmargin at screen 0.8386
-set title 'wn-pair'
+set bmargin at screen 0.2171; set tmargin at screen 0.8411
+set title 'wn-pair (accuracy)'
 set xrange [79.32:97.68]; set yrange [43.7052:51.123]
 set arrow 1 from graph 0, first 47.18051385 to graph 1, first 47.18051385 nohead dt 2 lc rgb '#333333' lw 1.5 front
 set label 2 'dense' at graph 0.99, first 47.18051385 right offset 0,0.6 tc rgb '#333333' font ',10' front
@@ -46,8 +46,8 @@ unset arrow 1; unset label 2
 
 # panel 3
 set lmargin at screen 0.7131; set rmargin at screen 0.9857
-set bmargin at screen 0.2047; set tmargin at screen 0.8386
-set title 'spam'
+set bmargin at screen 0.2171; set tmargin at screen 0.8411
+set title 'spam (accuracy)'
 set xrange [79.32:97.68]; set yrange [94.6351:98.2656]
 set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
 set label 2 'dense' at graph 0.99, first 96.78313921 right offset 0,0.6 tc rgb '#333333' font ',10' front
@@ -59,7 +59,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0039; set tmargin at screen 0.0748
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0039; set tmargin at screen 0.0891
 set key inside center center horizontal maxcols 3 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 1 title 'magnitude', \
      NaN with boxes fs transparent solid 0.25 noborder lc rgb '#7f7f7f' title '95% CI', \

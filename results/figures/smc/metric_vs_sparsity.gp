@@ -4,10 +4,10 @@ if (!exists("pb_out")) pb_out = 'metric_vs_sparsity'
 if (!exists("pb_dat")) pb_dat = 'metric_vs_sparsity.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 1120,530 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 1120,538 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 1120,530 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 1120,538 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
@@ -22,7 +22,7 @@ set ylabel 'dev accuracy (%)'
 
 # panel 1
 set lmargin at screen 0.0696; set rmargin at screen 0.4786
-set bmargin at screen 0.2377; set tmargin at screen 0.8453
+set bmargin at screen 0.2491; set tmargin at screen 0.8476
 set title 'wn-choice (accuracy)'
 set xrange [33.8695:91.3931]; set yrange [14.003:29.8842]
 set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
@@ -36,7 +36,7 @@ unset arrow 1; unset label 2
 
 # panel 2
 set lmargin at screen 0.5696; set rmargin at screen 0.9786
-set bmargin at screen 0.2377; set tmargin at screen 0.8453
+set bmargin at screen 0.2491; set tmargin at screen 0.8476
 set title 'wn-blank (accuracy)'
 set xrange [33.8695:91.3931]; set yrange [56.3396:64.6485]
 set arrow 1 from graph 0, first 59.5 to graph 1, first 59.5 nohead dt 2 lc rgb '#333333' lw 1.5 front
@@ -51,7 +51,7 @@ unset arrow 1; unset label 2
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0038; set tmargin at screen 0.1132
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0037; set tmargin at screen 0.1264
 set key inside center center horizontal maxcols 2 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 1 title 'magnitude, emb pruned, head pruned, no KD', \
      NaN with linespoints lc rgb '#D55E00' lw 2 pt 5 ps 1 title 'magnitude, emb kept, head kept, KD T=2 h=1', \

@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_539a1d7250929cb0.gp  (reads curves_539a1d7250929cb0.dat, writes curves_539a1d7250929cb0.png and curves_539a1d7250929cb0.svg)
-if (!exists("pb_out")) pb_out = 'curves_539a1d7250929cb0'
-if (!exists("pb_dat")) pb_dat = 'curves_539a1d7250929cb0.dat'
+# Rerun in this folder: gnuplot curves_6ae07127c34dedbb.gp  (reads curves_6ae07127c34dedbb.dat, writes curves_6ae07127c34dedbb.png and curves_6ae07127c34dedbb.svg)
+if (!exists("pb_out")) pb_out = 'curves_6ae07127c34dedbb'
+if (!exists("pb_dat")) pb_dat = 'curves_6ae07127c34dedbb.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,13 +12,13 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'spam, magnitude to 90% (fixed recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 67.232% (fixed recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set datafile missing '?'
-set xrange [1:438]
+set xrange [1:561]
 unset title
 
 # panel 1: loss
