@@ -1553,24 +1553,23 @@ static int parse_root(rc_ctx *c, const rc_node *root, pb_runconfig *t) {
     return r;
 }
 
-int pb_runconfig_load(pb_runconfig *rc, const char *path) {
-    if (!rc || !path) return PB_ERR(PB_EINVAL, "pb_runconfig_load: NULL argument");
-    pb_runconfig_init(rc);
+int pb_runconfig_read_text(const char *path, const char *what, char **out) {
+    *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) return PB_ERR(PB_EIO, "cannot open run config '%s': %s", path, strerror(errno));
+    if (!f) return PB_ERR(PB_EIO, "cannot open %s '%s': %s", what, path, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    int r = buf ? 0 : PB_ERR(PB_ENOMEM, "reading run config '%s'", path);
+    int r = buf ? 0 : PB_ERR(PB_ENOMEM, "reading %s '%s'", what, path);
     while (r == 0) {
         if (len + 1 >= cap) {
             if (cap >= RC_MAX_BYTES) {
-                r = PB_ERR(PB_EFORMAT, "run config '%s' is larger than %u bytes; expected a run config YAML file", path,
-                           RC_MAX_BYTES);
+                r = PB_ERR(PB_EFORMAT, "%s '%s' is larger than %u bytes; expected a %s YAML file", what, path,
+                           RC_MAX_BYTES, what);
                 break;
             }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                r = PB_ERR(PB_ENOMEM, "reading run config '%s'", path);
+                r = PB_ERR(PB_ENOMEM, "reading %s '%s'", what, path);
                 break;
             }
             buf = nb;
@@ -1580,14 +1579,26 @@ int pb_runconfig_load(pb_runconfig *rc, const char *path) {
         len += got;
         if (got == 0) break;
     }
-    if (r == 0 && ferror(f)) r = PB_ERR(PB_EIO, "cannot read run config '%s'", path);
+    if (r == 0 && ferror(f)) r = PB_ERR(PB_EIO, "cannot read %s '%s'", what, path);
     fclose(f);
     if (r == 0) {
         buf[len] = '\0';
-        if (memchr(buf, '\0', len))
-            r = PB_ERR(PB_EFORMAT, "run config '%s' contains NUL bytes; expected YAML text", path);
+        if (memchr(buf, '\0', len)) r = PB_ERR(PB_EFORMAT, "%s '%s' contains NUL bytes; expected YAML text", what, path);
     }
-    if (r == 0) r = pb_runconfig_parse(rc, buf, path);
+    if (r < 0) {
+        free(buf);
+        return r;
+    }
+    *out = buf;
+    return 0;
+}
+
+int pb_runconfig_load(pb_runconfig *rc, const char *path) {
+    if (!rc || !path) return PB_ERR(PB_EINVAL, "pb_runconfig_load: NULL argument");
+    pb_runconfig_init(rc);
+    char *buf = NULL;
+    PB_TRY(pb_runconfig_read_text(path, "run config", &buf));
+    int r = pb_runconfig_parse(rc, buf, path);
     free(buf);
     return r;
 }

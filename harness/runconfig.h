@@ -170,6 +170,9 @@ void pb_runconfig_free(pb_runconfig *rc);
  * overwritten (not freed first). On error *rc is in pb_runconfig_init's state
  * and the message has source:line:column and the key path. */
 int pb_runconfig_parse(pb_runconfig *rc, const char *yaml_text, const char *source);
+/* A YAML file's text (at most 16 MiB, no NUL bytes) into *out (caller frees);
+ * `what` names the file in messages ("run config", "spec"). */
+int pb_runconfig_read_text(const char *path, const char *what, char **out);
 /* pb_runconfig_parse on a file's contents, with the path as the source. */
 int pb_runconfig_load(pb_runconfig *rc, const char *path);
 /* Check ranges, enums, required strings and cross-field rules of a config

@@ -15,7 +15,6 @@
 #include "pb_error.h"
 #include "registry.h"
 
-#define SP_MAX_BYTES (16u << 20)
 #define SP_PATH 256
 
 typedef pb_runconfig_node node;
@@ -881,36 +880,9 @@ int pb_spec_parse(pb_spec *s, const char *text, const char *source, const pb_spe
 int pb_spec_load(pb_spec *s, const char *path, const pb_spec_opts *o) {
     if (!s || !path) return PB_ERR(PB_EINVAL, "pb_spec_load: NULL argument");
     memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "rb");
-    if (!f) return PB_ERR(PB_EIO, "cannot open spec '%s': %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int r = buf ? 0 : PB_ERR(PB_ENOMEM, "reading spec '%s'", path);
-    while (r == 0) {
-        if (len + 1 >= cap) {
-            if (cap >= SP_MAX_BYTES) {
-                r = PB_ERR(PB_EFORMAT, "spec '%s' is larger than %u bytes; expected a spec YAML file", path,
-                           SP_MAX_BYTES);
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                r = PB_ERR(PB_ENOMEM, "reading spec '%s'", path);
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (r == 0 && ferror(f)) r = PB_ERR(PB_EIO, "cannot read spec '%s'", path);
-    fclose(f);
-    if (r == 0) {
-        buf[len] = '\0';
-        if (memchr(buf, '\0', len)) r = PB_ERR(PB_EFORMAT, "spec '%s' contains NUL bytes; expected YAML text", path);
-    }
+    char *buf = NULL;
+    PB_TRY(pb_runconfig_read_text(path, "spec", &buf));
+    int r = 0;
     if (r == 0) r = pb_spec_parse(s, buf, path, o);
     free(buf);
     return r;

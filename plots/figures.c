@@ -256,6 +256,16 @@ static int fig_lines(const pb_store *st, const char *dir, const pb_plot_opts *o,
     return rc;
 }
 
+/* The bar label of cell c in the ablation of `which` (AX_EMB: embeddings and head together). */
+static void ablation_label(const pb_table_cell *c, int which, char *buf, size_t cap) {
+    ax_label(c, which, buf, cap);
+    if (which != AX_EMB) return;
+    char head[64];
+    ax_label(c, AX_HEAD, head, sizeof head);
+    const size_t len = strlen(buf);
+    snprintf(buf + len, cap - len, ", %s", head);
+}
+
 /* Ablation of `which` (AX_EMB standing for embeddings and head together). */
 static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts *o, int which, const char *name,
                         const char *title, char ***names, size_t *n_names) {
@@ -271,7 +281,7 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
     else held[which] = 0;
     /* the cells of this ablation: the ref's method, the other varying axes at the ref's values */
     strset tasks = {0}, labels = {0};
-    char lab[128], l2[64];
+    char lab[128];
     int rc = 0;
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         if (!is_pruned(&c[i]) || strcmp(c[i].method, ref->method)) continue;
@@ -279,12 +289,7 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
         for (int a = 0; a < AX_N && keep; a++)
             if (held[a] && !ax_equal(&c[i], ref, a)) keep = 0;
         if (!keep) continue;
-        if (which == AX_EMB) {
-            ax_label(&c[i], AX_EMB, lab, sizeof lab);
-            ax_label(&c[i], AX_HEAD, l2, sizeof l2);
-            size_t len = strlen(lab);
-            snprintf(lab + len, sizeof lab - len, ", %s", l2);
-        } else ax_label(&c[i], which, lab, sizeof lab);
+        ablation_label(&c[i], which, lab, sizeof lab);
         rc = strset_add(&labels, lab);
         if (rc >= 0) rc = strset_add(&tasks, c[i].task);
     }
@@ -328,12 +333,7 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
                     for (int a = 0; a < AX_N && keep; a++)
                         if (held[a] && !ax_equal(&c[i], ref, a)) keep = 0;
                     if (!keep) continue;
-                    if (which == AX_EMB) {
-                        ax_label(&c[i], AX_EMB, lab, sizeof lab);
-                        ax_label(&c[i], AX_HEAD, l2, sizeof l2);
-                        size_t len = strlen(lab);
-                        snprintf(lab + len, sizeof lab - len, ", %s", l2);
-                    } else ax_label(&c[i], which, lab, sizeof lab);
+                    ablation_label(&c[i], which, lab, sizeof lab);
                     if (strcmp(lab, labels.v[sidx])) continue;
                     const double v = metric_of(&c[i], metric);
                     if (!isnan(v)) vals[k++] = v;
