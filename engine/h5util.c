@@ -364,3 +364,17 @@ int pb_h5_read_floats_n(hid_t f, const char *path, const char *name, float *out,
     pb_h5_close_id(&info.ds, H5Dclose);
     return rc;
 }
+
+int pb_h5_make_group(hid_t loc, const char *path, const char *name, hid_t *out) {
+    *out = -1;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl >= 0) {
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+        H5Pset_obj_track_times(gcpl, 0);
+    }
+    hid_t g = gcpl >= 0 ? H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
+    pb_h5_close_id(&gcpl, H5Pclose);
+    if (g < 0) return PB_ERR(PB_EIO, "cannot create group '%s' in '%s'", name, path);
+    *out = g;
+    return 0;
+}

@@ -61,4 +61,8 @@ int pb_h5_read_double_attr(hid_t loc, const char *path, const char *name, double
 /* Read float dataset `name` holding exactly n values (any shape) into out. */
 int pb_h5_read_floats_n(hid_t f, const char *path, const char *name, float *out, size_t n);
 
+/* Group `name` in loc with links in creation order and no timestamps (byte-
+ * identical files); `path` names the file in the error. */
+int pb_h5_make_group(hid_t loc, const char *path, const char *name, hid_t *out);
+
 #endif

@@ -92,19 +92,6 @@ static int check_inputs(const char *path, const pb_cell_info *info, const pb_tra
 
 /* ---- writers (dataset names are paths from the root, e.g. "metrics/f1") ---- */
 
-static int make_group(hid_t f, const char *path, const char *name, hid_t *out) {
-    *out = -1;
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (gcpl >= 0) {
-        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-        H5Pset_obj_track_times(gcpl, 0);
-    }
-    hid_t g = gcpl >= 0 ? H5Gcreate2(f, name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
-    pb_h5_close_id(&gcpl, H5Pclose);
-    if (g < 0) return PB_ERR(PB_EIO, "cannot create group '%s' in '%s'", name, path);
-    *out = g;
-    return 0;
-}
 
 /* Dataset `name` of file type ftype from memory type mtype: ndim 0 = scalar, else [n]. */
 static int write_ds(hid_t f, hid_t dcpl, const char *path, const char *name, hid_t ftype, hid_t mtype, int ndim,
@@ -188,7 +175,7 @@ static int write_root_attrs(hid_t f, const char *path, const pb_cell_info *info,
 
 static int write_metrics(hid_t f, hid_t dcpl, const char *path, const pb_train_result *r) {
     hid_t g;
-    PB_TRY(make_group(f, path, "metrics", &g));
+    PB_TRY(pb_h5_make_group(f, path, "metrics", &g));
     H5Gclose(g);
     char name[DS_NAME_MAX];
     for (int i = 0; i < r->final_metrics.n; i++)
@@ -199,7 +186,7 @@ static int write_metrics(hid_t f, hid_t dcpl, const char *path, const pb_train_r
 
 static int write_evals(hid_t f, hid_t dcpl, const char *path, const pb_train_result *r, double *col) {
     hid_t g;
-    PB_TRY(make_group(f, path, "evals", &g));
+    PB_TRY(pb_h5_make_group(f, path, "evals", &g));
     H5Gclose(g);
     const size_t n = (size_t)r->n_evals;
     PB_TRY(write_f64(f, dcpl, path, "evals/epoch", 1, n, r->eval_epochs));
@@ -215,7 +202,7 @@ static int write_evals(hid_t f, hid_t dcpl, const char *path, const pb_train_res
 
 static int write_curves(hid_t f, hid_t dcpl, const char *path, const pb_train_result *r, float *col) {
     hid_t g;
-    PB_TRY(make_group(f, path, "curves", &g));
+    PB_TRY(pb_h5_make_group(f, path, "curves", &g));
     int rc = pb_h5_write_double_attr(g, path, "steps_per_epoch", (double)r->steps_per_epoch);
     H5Gclose(g);
     PB_TRY(rc);
@@ -233,7 +220,7 @@ static int write_curves(hid_t f, hid_t dcpl, const char *path, const pb_train_re
 
 static int write_audit(hid_t f, hid_t dcpl, const char *path, const pb_audit *a, void *scratch) {
     hid_t g;
-    PB_TRY(make_group(f, path, "audit", &g));
+    PB_TRY(pb_h5_make_group(f, path, "audit", &g));
     int rc = 0;
     const char *scope = pb_prune_scope_name(a->scope), *mask = pb_prune_mask_name(a->mask);
     if (rc == 0) rc = pb_h5_write_string_attr(g, path, "scope", str_or_empty(scope));
@@ -268,7 +255,7 @@ static int write_costs(hid_t f, hid_t dcpl, const char *path, const pb_cell_info
                        const pb_group_cost c[PB_PRUNE_N_GROUPS]) {
     enum { N = PB_PRUNE_N_GROUPS };
     hid_t g;
-    PB_TRY(make_group(f, path, "costs", &g));
+    PB_TRY(pb_h5_make_group(f, path, "costs", &g));
     int rc = pb_h5_write_double_attr(g, path, "total_params", (double)c[0].total_params);
     if (rc == 0) rc = pb_h5_write_double_attr(g, path, "total_flops", c[0].total_flops);
     if (rc == 0) rc = pb_h5_write_double_attr(g, path, "seq_len", (double)info->seq_len);

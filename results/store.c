@@ -35,20 +35,6 @@ static const char *cell_where(char buf[WHERE_MAX], const char *path, const char 
 
 /* ---- small HDF5 writers (static: h5util has only float32 and scalar attrs) ---- */
 
-/* Group with links in creation order and no timestamps. */
-static int make_group(hid_t loc, const char *path, const char *name, hid_t *out) {
-    *out = -1;
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (gcpl >= 0) {
-        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-        H5Pset_obj_track_times(gcpl, 0);
-    }
-    hid_t g = gcpl >= 0 ? H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
-    pb_h5_close_id(&gcpl, H5Pclose);
-    if (g < 0) return PB_ERR(PB_EIO, "cannot create group '%s' in '%s'", name, path);
-    *out = g;
-    return 0;
-}
 
 /* 1-D dataset [n] of file type ftype from memory type mtype. */
 static int write_vec(hid_t loc, hid_t dcpl, const char *path, const char *name, hid_t ftype, hid_t mtype, size_t n,
@@ -408,7 +394,7 @@ static int write_cell(hid_t cells, const char *path, const pb_store_entry *e, in
         if (!(reason = trimmed(e->error))) rc = PB_ERR(PB_ENOMEM, "error text of cell '%s'", e->id);
     }
     hid_t g = -1;
-    if (rc == 0) rc = make_group(cells, path, e->id, &g);
+    if (rc == 0) rc = pb_h5_make_group(cells, path, e->id, &g);
     if (rc == 0) rc = write_cell_attrs(g, where, e, status, str_or_empty(reason));
     if (rc == 0 && src_f >= 0) rc = copy_result(src_f, g, e->result_path, where, row);
     row->status = status;
@@ -421,7 +407,7 @@ static int write_cell(hid_t cells, const char *path, const pb_store_entry *e, in
 static int write_index(hid_t f, hid_t dcpl, const char *path, const pb_store_entry *e, const index_row *row,
                        size_t n) {
     hid_t g;
-    PB_TRY(make_group(f, path, "index", &g));
+    PB_TRY(pb_h5_make_group(f, path, "index", &g));
     H5Gclose(g);
     /* One scratch column of 8-byte slots serves every dataset. */
     void *col = malloc((n ? n : 1) * 8);
@@ -487,7 +473,7 @@ int pb_store_write_experiment(const char *path, const char *name, const char *sp
     if (rc == 0) rc = pb_h5_write_string_attr(f, path, "spec", spec_text);
     if (rc == 0) rc = write_i64_attr(f, path, "n_cells", (int64_t)n);
     hid_t cells = -1;
-    if (rc == 0) rc = make_group(f, path, "cells", &cells);
+    if (rc == 0) rc = pb_h5_make_group(f, path, "cells", &cells);
     for (size_t i = 0; i < n && rc == 0; i++) rc = write_cell(cells, path, &e[i], &rows[i]);
     pb_h5_close_id(&cells, H5Gclose);
     if (rc == 0) rc = write_index(f, dcpl, path, e, rows, n);
