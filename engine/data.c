@@ -48,8 +48,7 @@ void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head) {
                 L = t + 1;
                 break;
             }
-    L = (L + 7) / 8 * 8;
-    if (L < 8) L = 8;
+    if (L < 1) L = 1; /* an all-padding batch keeps one position */
     if (L >= S) return;
     /* the per-token arrays the batch uses (masked-LM labels are per token too) */
     int32_t *arrs[4] = {b->input_ids == bb->input_ids ? bb->input_ids : NULL, bb->attention_mask,

@@ -21,8 +21,7 @@ typedef struct {
 int pb_batch_buf_init(pb_batch_buf *bb, int cap_rows, int cap_seq);
 void pb_batch_buf_free(pb_batch_buf *bb);
 /* Dynamic padding (as Hugging Face's padding collator): cut every row of the
- * filled batch bb->b to its longest real length (attention mask), rounded up
- * to a multiple of 8, repacking the per-token arrays (and masked-LM labels
+ * filled batch bb->b to its longest real length (attention mask), repacking the per-token arrays (and masked-LM labels
  * when head is PB_HEAD_MLM) in place. The real tokens' outputs do not depend
  * on padding, so training loses nothing; logits then have the shorter seq. */
 void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head);

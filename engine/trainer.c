@@ -26,6 +26,43 @@ static void epoch_permutation(long *perm, long n, uint64_t seed, long epoch) {
     }
 }
 
+/* The real length of every training example (the longest of its rows), from
+ * its featurized attention mask. */
+static int example_lengths(const pb_data_source *ds, long n, int B, pb_batch_buf *bb, long *idx, int *len) {
+    for (long first = 0; first < n; first += B) {
+        const int k = n - first < B ? (int)(n - first) : B;
+        for (int i = 0; i < k; i++) idx[i] = first + i;
+        PB_TRY(ds->fill(ds->ctx, PB_SPLIT_TRAIN, idx, k, bb));
+        const pb_batch *b = &bb->b;
+        const int per = b->choices > 0 ? b->choices : 1, S = b->seq;
+        for (int i = 0; i < k; i++) {
+            int L = 0;
+            for (int r = i * per; r < (i + 1) * per; r++)
+                for (int t = S - 1; t >= L; t--)
+                    if (b->attention_mask[(size_t)r * S + t]) {
+                        L = t + 1;
+                        break;
+                    }
+            len[first + i] = L;
+        }
+    }
+    return 0;
+}
+
+/* Hugging Face's LengthGroupedSampler: the shuffled order cut into megabatches
+ * of `mega` examples, each sorted by length, longest first (a stable counting
+ * sort, so ties keep their shuffled order). */
+static void group_by_length(long *perm, long n, const int *len, int max_len, long mega, long *tmp, long *count) {
+    for (long first = 0; first < n; first += mega) {
+        const long k = n - first < mega ? n - first : mega;
+        memset(count, 0, sizeof(long) * (size_t)(max_len + 2));
+        for (long i = 0; i < k; i++) count[max_len - len[perm[first + i]] + 1]++;
+        for (int l = 1; l <= max_len + 1; l++) count[l] += count[l - 1];
+        for (long i = 0; i < k; i++) tmp[count[max_len - len[perm[first + i]]]++] = perm[first + i];
+        memcpy(perm + first, tmp, sizeof(long) * (size_t)k);
+    }
+}
+
 static size_t logits_per_example(const pb_model *m) { return m->n ? m->n_logits / (size_t)m->n : 0; }
 
 static int predict(pb_model *m, const pb_data_source *ds, int split, int batch_size, int reduce, float **out,
@@ -47,6 +84,10 @@ static int predict(pb_model *m, const pb_data_source *ds, int split, int batch_s
         int k = (int)(n - s < bs ? n - s : bs);
         for (int i = 0; i < k; i++) idx[i] = s + i;
         rc = ds->fill(ds->ctx, split, idx, k, &bb);
+        /* per-example logits do not depend on padding; per-position ones (span,
+         * masked LM) keep the full length their consumers index */
+        if (rc == 0 && (m->head == PB_HEAD_CLS || m->head == PB_HEAD_REG || m->head == PB_HEAD_MC))
+            pb_batch_trim_padding(&bb, m->head);
         if (rc == 0) rc = pb_model_forward(m, &bb.b, 0, 0);
         if (rc < 0) break;
         if (!all) {
@@ -155,7 +196,8 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
     pb_batch_buf bb;
     memset(&pr, 0, sizeof pr);
     memset(&bb, 0, sizeof bb);
-    long *perm = NULL, perm_epoch = -1;
+    long *perm = NULL, perm_epoch = -1, *group_tmp = NULL, *group_count = NULL;
+    int *lengths = NULL;
     float *teacher = NULL;
     int rc = pb_adamw_init(&opt, m);
     if (rc < 0) return rc;
@@ -167,6 +209,13 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
     r->curves = calloc((size_t)(total > 0 ? total : 1) * PB_CURVE_COLS, sizeof(float));
     r->audit_rows = calloc((size_t)m->n_params, sizeof(pb_audit_row));
     if (rc == 0 && (!perm || !r->curves || !r->audit_rows)) rc = PB_ERR(PB_ENOMEM, "trainer state");
+    if (rc == 0 && s->group_by_length) {
+        lengths = malloc(sizeof(int) * (size_t)n_train);
+        group_tmp = malloc(sizeof(long) * (size_t)n_train);
+        group_count = malloc(sizeof(long) * (size_t)(ds->seq + 2));
+        if (!lengths || !group_tmp || !group_count) rc = PB_ERR(PB_ENOMEM, "example lengths of %ld examples", n_train);
+        if (rc == 0) rc = example_lengths(ds, n_train, B, &bb, perm, lengths);
+    }
     if (rc == 0 && s->teacher_logits) {
         teacher = malloc(sizeof(float) * (size_t)B * s->teacher_stride);
         if (!teacher) rc = PB_ERR(PB_ENOMEM, "teacher logits of a batch");
@@ -204,6 +253,7 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
         const long epoch = step / spe, pos = step % spe;
         if (epoch != perm_epoch) {
             epoch_permutation(perm, n_train, s->seed, epoch);
+            if (lengths) group_by_length(perm, n_train, lengths, ds->seq, 50L * B, group_tmp, group_count);
             perm_epoch = epoch;
         }
         if (pruned) {
@@ -308,6 +358,9 @@ int pb_train_run(pb_model *m, const pb_data_source *ds, const pb_train_spec *s, 
     r->wall_seconds = omp_get_wtime() - t0;
     free(teacher);
     free(perm);
+    free(lengths);
+    free(group_tmp);
+    free(group_count);
     pb_batch_buf_free(&bb);
     if (pruned) pb_pruner_free(&pr);
     pb_adamw_free(&opt);

@@ -21,6 +21,10 @@ typedef struct {
     uint64_t seed;          /* shuffling, dropout, random pruning */
     int epochs;
     int batch_size;
+    /* Hugging Face's group_by_length: batches of examples of similar length
+     * (each epoch's shuffled order sorted within megabatches of 50 batches,
+     * longest first), so that dynamic padding removes most of the padding */
+    int group_by_length;
     pb_adamw_hparams adam;  /* its lr is replaced by the schedule's at every step */
     float max_grad_norm;    /* <= 0: no clipping */
     pb_lr_sched lr;

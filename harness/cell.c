@@ -13,12 +13,14 @@
 #include <cblas.h>
 
 #include "cell_result.h"
+#include "digest.h"
 #include "h5util.h"
 #include "io.h"
 #include "pb_error.h"
 #include "safetensors.h"
 #include "taskutil.h"
 #include "registry.h"
+#include "suite.h"
 
 #ifndef PB_GIT_COMMIT
 #define PB_GIT_COMMIT "unknown"
@@ -55,6 +57,7 @@ int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected,
     spec->seed = rc->seed;
     spec->epochs = rc->train.epochs;
     spec->batch_size = rc->train.batch_size;
+    spec->group_by_length = rc->train.group_by_length;
     pb_adamw_hparams_default(&spec->adam);
     spec->adam.weight_decay = rc->train.weight_decay;
     spec->max_grad_norm = rc->train.max_grad_norm;
@@ -294,6 +297,11 @@ static void cpu_model(char *buf, size_t n) {
 
 /* ---- the cell ------------------------------------------------------------------ */
 
+/* what open_model and the tokenizer read from a Hugging Face folder (its other files, such as a
+ * pretraining log, do not change the cell) */
+static const char *const model_files[] = {"config.json", "model.safetensors", "vocab.txt", "vocab.json",
+                                          "merges.txt",  "tokenizer.json",    NULL};
+
 int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out) {
     memset(out, 0, sizeof *out);
     if (!o || !o->out_dir) return PB_ERR(PB_EINVAL, "a cell needs an output directory");
@@ -319,6 +327,17 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
     pb_data_source ds;
     int r = pb_task_open(rc->task, &topts, &ds);
     if (r < 0) {
+        free(run_yaml);
+        return r;
+    }
+    /* provenance: digests of what the cell reads, taken before it reads it */
+    char data_sha[65] = "", model_sha[65] = "", suite_dir[4096];
+    const char *data_dir = topts.data_dir;
+    if (!data_dir && pb_suite_data_dir(rc->task, suite_dir, sizeof suite_dir)) data_dir = suite_dir;
+    if (data_dir) r = pb_digest_path(data_dir, NULL, data_sha);
+    if (r == 0 && rc->model.checkpoint) r = pb_digest_path(rc->model.checkpoint, model_files, model_sha);
+    if (r < 0) {
+        ds.free(ds.ctx);
         free(run_yaml);
         return r;
     }
@@ -382,6 +401,8 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
                              .host = host,
                              .cpu_model = cpu,
                              .git_commit = PB_GIT_COMMIT,
+                             .data_sha256 = data_sha,
+                             .model_sha256 = model_sha,
                              .start_time = start,
                              .end_time = end};
         if (r == 0) r = pb_cell_result_write(result_path, &info, &res, costs);

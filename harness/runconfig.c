@@ -361,7 +361,7 @@ static size_t count_names(const char *const *names) {
 
 /* ---- tables ----------------------------------------------------------------- */
 
-typedef enum { RC_INT, RC_U64, RC_FLOAT, RC_STRING, RC_ENUM, RC_SECTION, RC_CUSTOM } rc_type;
+typedef enum { RC_INT, RC_U64, RC_FLOAT, RC_BOOL, RC_STRING, RC_ENUM, RC_SECTION, RC_CUSTOM } rc_type;
 
 enum {
     RC_REQUIRED = 1u, /* missing key is an error */
@@ -435,6 +435,7 @@ static const rc_field rc_train_fields[] = {
     {.key = "epochs", .type = RC_INT, .offset = offsetof(pb_runconfig_train, epochs), RC_GT(0)},
     {.key = "batch_size", .type = RC_INT, .offset = offsetof(pb_runconfig_train, batch_size), RC_GT(0)},
     {.key = "max_seq_length", .type = RC_INT, .offset = offsetof(pb_runconfig_train, max_seq_length), RC_GE(0)},
+    {.key = "group_by_length", .type = RC_BOOL, .offset = offsetof(pb_runconfig_train, group_by_length)},
     {.key = "lr", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, lr), RC_GT(0)},
     {.key = "lr_final", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, lr_final), RC_GE(0)},
     {.key = "weight_decay", .type = RC_FLOAT, .offset = offsetof(pb_runconfig_train, weight_decay), RC_GE(0)},
@@ -651,6 +652,13 @@ static int read_int(const rc_ctx *c, const rc_node *v, const char *path, const r
     return 0;
 }
 
+/* a YAML 1.1 boolean (true/false, yes/no, on/off) as 1/0 */
+static int read_bool(const rc_ctx *c, const rc_node *v, const char *path, int *out) {
+    if (v->kind != RC_NODE_SCALAR || scalar_type(v) != RC_S_BOOL) return type_error(c, v, path, "true or false");
+    *out = in_list(v->text, rc_true_words);
+    return 0;
+}
+
 static int read_u64(const rc_ctx *c, const rc_node *v, const char *path, uint64_t *out) {
     const char *want = "an integer in [0, 2^64)";
     rc_stype t = v->kind == RC_NODE_SCALAR ? scalar_type(v) : RC_S_STRING;
@@ -717,6 +725,8 @@ static int parse_field(rc_ctx *c, const rc_field *f, const rc_node *k, const rc_
         return read_int(c, v, path, f, p);
     case RC_U64:
         return read_u64(c, v, path, p);
+    case RC_BOOL:
+        return read_bool(c, v, path, p);
     case RC_FLOAT:
         return read_float(c, v, path, f, p);
     case RC_ENUM:
@@ -1150,6 +1160,7 @@ static int validate_section(const rc_field *fields, const void *base, const char
             }
             break;
         case RC_U64:
+        case RC_BOOL:
             break;
         case RC_FLOAT: {
             float x = *(const float *)p;
@@ -1613,6 +1624,9 @@ static int write_section(FILE *f, const rc_field *fields, const void *base, int 
             break;
         case RC_U64:
             fprintf(f, "%*s%s: %" PRIu64 "\n", indent, "", x->key, *(const uint64_t *)p);
+            break;
+        case RC_BOOL:
+            fprintf(f, "%*s%s: %s\n", indent, "", x->key, *(const int *)p ? "true" : "false");
             break;
         case RC_FLOAT:
             format_float(num, sizeof num, *(const float *)p);

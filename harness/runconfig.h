@@ -6,7 +6,8 @@
  *   data: {dir: path/to/glue/RTE, tokenizer: path/to/model-folder, doc_stride: 128, max_query_length: 64}
  *   seed: 1
  *   threads: 2
- *   train: {epochs: 4, batch_size: 16, max_seq_length: 32, lr: 1e-3, lr_final: 1e-4, weight_decay: 0.01,
+ *   train: {epochs: 4, batch_size: 16, max_seq_length: 32, group_by_length: false, lr: 1e-3, lr_final: 1e-4,
+ *           weight_decay: 0.01,
  *           warmup_fraction: 0.0, max_grad_norm: 1.0, eval_every_epochs: 0, checkpoint_every_steps: 0}
  *   prune:                                        # absent or null: dense fine-tuning
  *     method: magnitude                           # magnitude | random | movement | oneshot
@@ -97,6 +98,7 @@ typedef struct {
     int epochs;                 /* > 0; default 3 */
     int batch_size;             /* > 0; default 32 */
     int max_seq_length;         /* >= 0, 0 = the task's default (GLUE 128, SQuAD 384, RACE 512); default 0 */
+    int group_by_length;        /* batches of similar lengths (Hugging Face's group_by_length); default false */
     float lr;                   /* > 0; default 5e-5 */
     float lr_final;             /* >= 0; default 0 */
     float weight_decay;         /* >= 0; default 0 */

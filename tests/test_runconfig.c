@@ -270,6 +270,7 @@ static void test_defaults(void **state) {
     assert_int_equal(rc.train.epochs, 3);
     assert_int_equal(rc.train.batch_size, 32);
     assert_int_equal(rc.train.max_seq_length, 0); /* the task's default */
+    assert_int_equal(rc.train.group_by_length, 0);
     assert_float_eq(rc.train.lr, 5e-5f);
     assert_float_eq(rc.train.lr_final, 0.0f);
     assert_float_eq(rc.train.weight_decay, 0.0f);
@@ -329,6 +330,7 @@ static void test_canonical_text(void **state) {
                        "  epochs: 4\n"
                        "  batch_size: 16\n"
                        "  max_seq_length: 32\n"
+                       "  group_by_length: false\n"
                        "  lr: 0.001\n"
                        "  lr_final: 0.0001\n"
                        "  weight_decay: 0.01\n"
@@ -577,6 +579,17 @@ static void test_err_boolean(void **state) {
                       "quote it", NULL);
     EXPECT_LINE_ERROR(14, "kd: {teacher: t.h5, temperature: off}", PB_EFORMAT, "off",
                       "kd.temperature: 'off' is a boolean", NULL);
+    EXPECT_LINE_ERROR(5, "train: {group_by_length: 1}", PB_EFORMAT, "1",
+                      "train.group_by_length: '1' is an integer; expected true or false", NULL);
+    /* YAML 1.1 booleans in any of their spellings */
+    pb_runconfig rc;
+    parse_ok(&rc, "model: {checkpoint: m.h5}\ntask: toy\ntrain: {group_by_length: yes}\n");
+    assert_int_equal(rc.train.group_by_length, 1);
+    char *text = NULL;
+    assert_int_equal(pb_runconfig_to_yaml(&rc, &text), 0);
+    assert_non_null(strstr(text, "  group_by_length: true\n"));
+    free(text);
+    pb_runconfig_free(&rc);
 }
 
 static void test_err_sparsity_range(void **state) {

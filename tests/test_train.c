@@ -282,7 +282,7 @@ static void test_mlm_sparse_equals_full(void **state) {
 }
 
 /* Dynamic padding: rows of real lengths 5, 9 and 12 in a 24-token batch cut
- * to 16 (12 rounded up to 8); logits, loss and every gradient match the
+ * to 12, the longest; logits, loss and every gradient match the
  * padded batch (evaluation mode: no dropout), for a classification and a
  * masked-LM head whose per-token labels move with the rows. */
 static void test_trim_padding(void **state) {
@@ -318,7 +318,7 @@ static void test_trim_padding(void **state) {
             x->b = bb;
         }
         pb_batch_trim_padding(&cut, head);
-        assert_int_equal(cut.b.seq, 16);
+        assert_int_equal(cut.b.seq, 12);
         assert_int_equal(full.b.seq, SEQ);
         float la, lb;
         pb_model_zero_grad(&a);

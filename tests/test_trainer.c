@@ -2,7 +2,8 @@
  * learns, GMP reaches exactly the scheduled sparsity on the encoder while
  * embeddings and head stay dense, resume is bitwise equal to an uninterrupted
  * run, divergence is caught, cached and on-the-fly teacher logits give the
- * same distillation loss. */
+ * same distillation loss, span distillation cuts the teacher's logits with the
+ * batch, and group_by_length orders each epoch as Hugging Face's sampler. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,7 +238,7 @@ static void test_kd_cache_equal(void **state) {
 /* ---- span distillation with dynamic padding ---------------------------------- */
 
 /* NS span examples of SS positions; example k has 5 + k % 4 real tokens, so
- * every batch is cut to 8 positions (the longest row rounded up to 8). */
+ * a batch of all of them is cut to 8 positions (the longest row). */
 enum { NS = 8, SS = 24 };
 
 static long span_count(void *ctx, int split) {
@@ -328,6 +329,85 @@ static void test_span_kd_trimmed(void **state) {
     pb_model_free(&ref);
 }
 
+/* ---- group_by_length ------------------------------------------------------------ */
+
+/* NG classification examples; example k has 1 + 7k mod 23 real tokens. The
+ * source records the order in which training asks for examples. */
+enum { NG = 300, GB = 2 };
+typedef struct {
+    long order[2 * NG];
+    long n;
+} group_log;
+
+static long group_count(void *ctx, int split) {
+    (void)ctx;
+    return split == PB_SPLIT_TEST ? 0 : NG;
+}
+
+static int group_len(long k) { return 1 + (int)((k * 7) % 23); }
+
+static int group_fill(void *ctx, int split, const long *idx, int n, pb_batch_buf *bb) {
+    group_log *g = ctx;
+    for (int r = 0; r < n; r++) {
+        const long k = idx[r];
+        if (split == PB_SPLIT_TRAIN && g->n < 2 * NG) g->order[g->n++] = k;
+        for (int t = 0; t < SS; t++) {
+            bb->input_ids[r * SS + t] = t < group_len(k) ? 5 + (int)((k * 7 + t * 3) % 40) : 0;
+            bb->attention_mask[r * SS + t] = t < group_len(k);
+            bb->token_type_ids[r * SS + t] = 0;
+        }
+        bb->labels[r] = (int)(k % 2);
+    }
+    bb->b = (pb_batch){.n = n, .seq = SS, .input_ids = bb->input_ids, .attention_mask = bb->attention_mask,
+                       .token_type_ids = bb->token_type_ids, .labels = bb->labels};
+    return 0;
+}
+
+/* One epoch in batches of GB: with group_by_length the training order is a
+ * permutation of the examples whose megabatches of 50 batches run longest
+ * first (Hugging Face's LengthGroupedSampler); without it, the plain shuffle,
+ * whose megabatches are not sorted. */
+static void test_group_by_length(void **state) {
+    (void)state;
+    for (int grouped = 0; grouped < 2; grouped++) {
+        group_log g = {0};
+        pb_data_source ds = {.ctx = &g, .name = "group-toy", .head = PB_HEAD_CLS, .choices = 1, .seq = SS,
+                             .vocab_size = 50, .count = group_count, .fill = group_fill, .evaluate = span_eval};
+        pb_config cfg;
+        pb_test_config(&cfg, PB_MODEL_BERT, 50, 16, 1, 2, 32, 32);
+        ds.num_labels = cfg.num_labels;
+        pb_model m;
+        assert_int_equal(pb_model_init(&m, &cfg, PB_HEAD_CLS, 64, SS), 0);
+        pb_model_init_weights(&m, 3);
+        pb_train_spec s;
+        pb_test_train_spec(&s, 1, GB, 0.0, 0);
+        s.group_by_length = grouped;
+        pb_train_result r;
+        int rc = pb_train_run(&m, &ds, &s, &r);
+        if (rc) print_error("%s\n", pb_error_msg());
+        assert_int_equal(rc, 0);
+        assert_int_equal(r.steps, NG / GB);
+        /* grouping first reads every example's length in order; the epoch's order follows */
+        assert_int_equal(g.n, grouped ? 2 * NG : NG);
+        const long *order = g.order + (grouped ? NG : 0);
+        int seen[NG] = {0};
+        for (long i = 0; i < NG; i++) seen[order[i]]++;
+        for (long k = 0; k < NG; k++) assert_int_equal(seen[k], 1);
+        long unsorted = 0;
+        for (long i = 1; i < NG; i++)
+            if (i % (50 * GB) != 0 && group_len(order[i]) > group_len(order[i - 1])) unsorted++;
+        if (grouped) {
+            assert_int_equal(unsorted, 0);
+            /* each megabatch restarts from a long example */
+            assert_true(group_len(order[50 * GB]) > group_len(order[50 * GB - 1]));
+        } else {
+            assert_true(unsorted > NG / 4);
+        }
+        pb_train_result_free(&r);
+        pb_model_free(&m);
+    }
+}
+
 static void test_bad_spec(void **state) {
     (void)state;
     pb_data_source ds;
@@ -351,7 +431,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_learns),   cmocka_unit_test(test_gmp_to_90), cmocka_unit_test(test_resume_bitwise),
         cmocka_unit_test(test_divergence),     cmocka_unit_test(test_kd_cache_equal), cmocka_unit_test(test_bad_spec),
-        cmocka_unit_test(test_span_kd_trimmed),
+        cmocka_unit_test(test_span_kd_trimmed), cmocka_unit_test(test_group_by_length),
     };
     return cmocka_run_group_tests_name("trainer", tests, setup, teardown);
 }
