@@ -151,6 +151,8 @@ static int write_root_attrs(hid_t f, const char *path, const pb_cell_info *info,
         {"host", str_or_empty(info->host)},
         {"cpu_model", str_or_empty(info->cpu_model)},
         {"git_commit", str_or_empty(info->git_commit)},
+        {"data_sha256", str_or_empty(info->data_sha256)},
+        {"model_sha256", str_or_empty(info->model_sha256)},
         {"start_time", str_or_empty(info->start_time)},
         {"end_time", str_or_empty(info->end_time)},
     };

@@ -29,6 +29,8 @@ typedef struct {
     const char *host;       /* host name */
     const char *cpu_model;  /* e.g. /proc/cpuinfo "model name" */
     const char *git_commit; /* source revision of the binary */
+    const char *data_sha256;  /* results/digest.h of the task's data folder; "" or NULL when none */
+    const char *model_sha256; /* of the model it started from (file, or the folder's model and tokenizer files) */
     const char *start_time; /* ISO 8601, e.g. "2024-05-01T12:00:00Z" */
     const char *end_time;   /* ISO 8601 */
 } pb_cell_info;

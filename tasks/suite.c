@@ -153,6 +153,15 @@ static const suite_task SUITE_TASKS[] = {
     {"wn-blank", "winogrande", pb_task_winogrande_open, 64, 0, "train_xl.jsonl"},
 };
 
+int pb_suite_data_dir(const char *name, char *buf, size_t cap) {
+    for (size_t i = 0; i < sizeof SUITE_TASKS / sizeof *SUITE_TASKS; i++)
+        if (name && strcmp(name, SUITE_TASKS[i].name) == 0) {
+            snprintf(buf, cap, "%s/suite/%s", pb_suite_cache_root(), name);
+            return 1;
+        }
+    return 0;
+}
+
 int pb_task_suite_open(const char *name, const pb_task_opts *opts, pb_data_source *out) {
     const suite_task *t = NULL;
     for (size_t i = 0; i < sizeof SUITE_TASKS / sizeof *SUITE_TASKS; i++)

@@ -70,6 +70,9 @@ void pb_strbuf_free(pb_strbuf *b);
  * and opens the task's files through its loader under its own name. Missing
  * files give PB_ENOTFOUND telling the user to run `make data`. */
 int pb_task_suite_open(const char *name, const pb_task_opts *opts, pb_data_source *out);
+/* The data folder pb_task_suite_open reads for `name` without a data_dir:
+ * 1 with buf set when name is a suite task, else 0. */
+int pb_suite_data_dir(const char *name, char *buf, size_t cap);
 
 /* The masked-LM pretraining corpus: the non-empty lines of parts[] (each
  * generator's train-only text) into out_dir/train.txt and dev.txt, 2% of the

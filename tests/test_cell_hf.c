@@ -4,12 +4,14 @@
  * cell (`prunebench train` with model.checkpoint = the folder, data.dir = the
  * RTE folder, the tokenizer taken from the model folder), and the pruned
  * model exports as a Hugging Face folder whose weights are the cell's,
- * pruned zeros included. */
+ * pruned zeros included. The cell's result records the SHA-256 digests of
+ * the data folder and of the model's files as coreutils computes them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "h5read.h"
 #include "io.h"
 #include "safetensors.h"
 #include "testutil.h"
@@ -54,6 +56,7 @@ static void test_hf_folder_cell_and_export(void **state) {
     assert_int_equal(pb_hf_folder_save(&pre, model_dir), 0);
     assert_int_equal(pb_test_write_vocab(model_dir, WORDS), 18);
     pb_model_free(&pre);
+    pb_test_write_file(p, sizeof p, model_dir, "README.md", "not read by the loader, not in the digest\n");
     write_rte(rte);
     char text[2048];
     snprintf(text, sizeof text,
@@ -71,6 +74,27 @@ static void test_hf_folder_cell_and_export(void **state) {
     if (rc) print_error("%s\n", err);
     free(err);
     assert_int_equal(rc, 0);
+    /* provenance: the digests sha256sum gives (the folder's manifest, its sha256) */
+    char cmd[1200], want_data[65] = "", want_model[65] = "";
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && find . -type f | sed 's|^\\./||' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum", rte);
+    FILE *sh = popen(cmd, "r");
+    assert_non_null(sh);
+    assert_int_equal(fscanf(sh, "%64s", want_data), 1);
+    pclose(sh);
+    snprintf(cmd, sizeof cmd, "cd '%s' && sha256sum config.json model.safetensors vocab.txt | sha256sum", model_dir);
+    sh = popen(cmd, "r");
+    assert_non_null(sh);
+    assert_int_equal(fscanf(sh, "%64s", want_model), 1);
+    pclose(sh);
+    hid_t rf = H5Fopen(pb_test_path(p, sizeof p, out, "result.h5"), H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(rf >= 0);
+    char *got_data = h5_attr_string(rf, "data_sha256"), *got_model = h5_attr_string(rf, "model_sha256");
+    assert_string_equal(got_data, want_data);
+    assert_string_equal(got_model, want_model);
+    free(got_data);
+    free(got_model);
+    H5Fclose(rf);
     /* the cell's model: 2 labels (RTE), half the encoder pruned */
     pb_config got;
     assert_int_equal(pb_io_read_checkpoint_config(pb_test_path(p, sizeof p, out, "model.h5"), &got), 0);

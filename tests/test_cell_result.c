@@ -93,6 +93,8 @@ static void make_fixture(fixture *x) {
         .host = "node-1",
         .cpu_model = CPU,
         .git_commit = NULL, /* stored as "" */
+        .data_sha256 = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+        .model_sha256 = NULL,
         .start_time = "2024-05-01T12:00:00Z",
         .end_time = "2024-05-01T12:00:12Z",
     };
@@ -313,6 +315,8 @@ static void test_round_trip(void **state) {
     expect_str_attr(f, "host", "node-1");
     expect_str_attr(f, "cpu_model", CPU);
     expect_str_attr(f, "git_commit", "");
+    expect_str_attr(f, "data_sha256", "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b");
+    expect_str_attr(f, "model_sha256", "");
     expect_str_attr(f, "start_time", "2024-05-01T12:00:00Z");
     expect_str_attr(f, "end_time", "2024-05-01T12:00:12Z");
     expect_f64_attr(f, "threads", 4);
@@ -322,7 +326,7 @@ static void test_round_trip(void **state) {
     expect_f64_attr(f, "tokens", 40960.0);
     expect_f64_attr(f, "dense_flops", 3.5e12);
     expect_f64_attr(f, "sparse_flops", 1.25e12);
-    assert_int_equal(n_attrs(f, "/"), 21);
+    assert_int_equal(n_attrs(f, "/"), 23);
     assert_int_equal(n_links(f, "/"), 5);
 
     /* metrics */
