@@ -216,9 +216,16 @@ PRETRAIN_RUN := $(CACHE)/pretrain
 PRETRAIN_DIR := $(CACHE)/model/bert-tiny
 pretrain: $(PRETRAIN_DIR)/model.safetensors
 
-# model.h5 appears only when the run has finished; until then --resume continues it
-$(PRETRAIN_RUN)/model.h5: | data $(CLI)
-	bin/prunebench train configs/pretrain-bert-tiny.yaml --out $(PRETRAIN_RUN) --resume --progress 100
+# model.h5 appears only when the run has finished; until then --resume continues it.
+# The run keeps a copy of its config: an edited config starts a new run, a
+# merely touched one does not.
+PRETRAIN_CFG := configs/pretrain-bert-tiny.yaml
+$(PRETRAIN_RUN)/model.h5: $(PRETRAIN_CFG) | data $(CLI)
+	@if cmp -s $(PRETRAIN_CFG) $(PRETRAIN_RUN)/pretrain.yaml && [ -f $@ ]; then touch $@; else \
+	  cmp -s $(PRETRAIN_CFG) $(PRETRAIN_RUN)/pretrain.yaml || rm -rf $(PRETRAIN_RUN); \
+	  mkdir -p $(PRETRAIN_RUN) && cp $(PRETRAIN_CFG) $(PRETRAIN_RUN)/pretrain.yaml && \
+	  echo "bin/prunebench train $(PRETRAIN_CFG) --out $(PRETRAIN_RUN) --resume --progress 100" && \
+	  bin/prunebench train $(PRETRAIN_CFG) --out $(PRETRAIN_RUN) --resume --progress 100; fi
 
 $(PRETRAIN_DIR)/model.safetensors: $(PRETRAIN_RUN)/model.h5 | $(CLI)
 	@mkdir -p $(dir $(PRETRAIN_DIR))
@@ -226,7 +233,7 @@ $(PRETRAIN_DIR)/model.safetensors: $(PRETRAIN_RUN)/model.h5 | $(CLI)
 	bin/prunebench export --checkpoint $(PRETRAIN_RUN)/model.h5 --head mlm --tokenizer $(D)/vocab.txt \
 	  --out $(PRETRAIN_DIR).tmp
 	cp $(PRETRAIN_RUN)/result.h5 $(PRETRAIN_DIR).tmp/pretrain-result.h5
-	cp configs/pretrain-bert-tiny.yaml $(PRETRAIN_DIR).tmp/pretrain.yaml
+	cp $(PRETRAIN_CFG) $(PRETRAIN_DIR).tmp/pretrain.yaml
 	rm -rf $(PRETRAIN_DIR) && mv $(PRETRAIN_DIR).tmp $(PRETRAIN_DIR)
 
 -include $(LIB_OBJS:.o=.d) $(CLI_SRCS:%.c=$(BUILD)/%.d)
