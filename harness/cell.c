@@ -199,7 +199,7 @@ static int dense_teacher(const pb_runconfig *rc, const pb_cell_opts *o, char *pa
 }
 
 static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const pb_data_source *ds, int rows,
-                          float **logits, size_t *stride, int *hit) {
+                          const char *data_sha, float **logits, size_t *stride, int *hit) {
     char dense_path[1200];
     const char *teacher_path = rc->kd.teacher;
     if (strcmp(teacher_path, "dense") == 0) {
@@ -218,6 +218,7 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
     for (int i = 0; i < 2; i++) h = fnv(h, ids[i], strlen(ids[i]) + 1);
     const int geo[2] = {rc->data.doc_stride, rc->data.max_query_length};
     h = fnv(h, geo, sizeof geo);
+    h = fnv(h, data_sha, strlen(data_sha)); /* rebuilt data under the same path is another task */
     const char *dir = o->cache_dir ? o->cache_dir : "cache/kd";
     char path[1200];
     snprintf(path, sizeof path, "%s/teacher-%016llx.h5", dir, (unsigned long long)h);
@@ -302,6 +303,16 @@ static void cpu_model(char *buf, size_t n) {
 static const char *const model_files[] = {"config.json", "model.safetensors", "vocab.txt", "vocab.json",
                                           "merges.txt",  "tokenizer.json",    NULL};
 
+int pb_cell_input_digests(const pb_runconfig *rc, char data_sha[65], char model_sha[65]) {
+    data_sha[0] = model_sha[0] = '\0';
+    char suite_dir[4096];
+    const char *data_dir = rc->data.dir;
+    if (!data_dir && pb_suite_data_dir(rc->task, suite_dir, sizeof suite_dir)) data_dir = suite_dir;
+    if (data_dir) PB_TRY(pb_digest_path(data_dir, NULL, data_sha));
+    if (rc->model.checkpoint) PB_TRY(pb_digest_path(rc->model.checkpoint, model_files, model_sha));
+    return 0;
+}
+
 int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out) {
     memset(out, 0, sizeof *out);
     if (!o || !o->out_dir) return PB_ERR(PB_EINVAL, "a cell needs an output directory");
@@ -331,11 +342,8 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
         return r;
     }
     /* provenance: digests of what the cell reads, taken before it reads it */
-    char data_sha[65] = "", model_sha[65] = "", suite_dir[4096];
-    const char *data_dir = topts.data_dir;
-    if (!data_dir && pb_suite_data_dir(rc->task, suite_dir, sizeof suite_dir)) data_dir = suite_dir;
-    if (data_dir) r = pb_digest_path(data_dir, NULL, data_sha);
-    if (r == 0 && rc->model.checkpoint) r = pb_digest_path(rc->model.checkpoint, model_files, model_sha);
+    char data_sha[65], model_sha[65];
+    r = pb_cell_input_digests(rc, data_sha, model_sha);
     if (r < 0) {
         ds.free(ds.ctx);
         free(run_yaml);
@@ -360,7 +368,7 @@ int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *
     }
     if (r == 0 && rc->kd.enabled) {
         size_t stride = 0;
-        r = teacher_logits(rc, o, &ds, rows, &teacher, &stride, &out->kd_cache_hit);
+        r = teacher_logits(rc, o, &ds, rows, data_sha, &teacher, &stride, &out->kd_cache_hit);
         spec.teacher_logits = teacher;
         spec.teacher_stride = stride;
         spec.kd.hardness = rc->kd.hardness;

@@ -34,6 +34,12 @@ typedef struct {
 
 int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out);
 
+/* SHA-256 digests (results/digest.h) of what a cell reads, as its result
+ * records them: the task's data folder ("" for built-in data) and the model
+ * it starts from (the checkpoint file, or a Hugging Face folder's model and
+ * tokenizer files; "" for init: random). */
+int pb_cell_input_digests(const pb_runconfig *rc, char data_sha[65], char model_sha[65]);
+
 /* The training spec of a run config for a model of `total_epochs` (scaled
  * recipes change it): schedules, pruning, optimizer. selected: [m->n_params]. */
 int pb_cell_train_spec(const pb_runconfig *rc, const pb_model *m, int *selected, pb_train_spec *spec);

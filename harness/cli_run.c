@@ -110,6 +110,11 @@ static void on_event(void *ctx, const pb_run_event *e) {
         if (p->tty) fprintf(stderr, "\r\033[K");
         fprintf(stderr, "stopped %s (cell %s); it resumes on the next run\n", what, c->id);
         return;
+    case PB_RUN_EVENT_STALE:
+        if (p->tty) fprintf(stderr, "\r\033[K");
+        fprintf(stderr, "stale %s (cell %s): %s; it runs again (the old result is result.stale.h5)\n", what, c->id,
+                e->reason ? e->reason : "");
+        return;
     }
 }
 
@@ -227,8 +232,9 @@ int pb_cli_run(int argc, char **argv) {
     }
     char el[32];
     fmt_duration(difftime(time(NULL), p.t0), el, sizeof el);
-    printf("run %s: %zu cells, %zu already complete, %zu run, %zu diverged, %zu failed, %zu stopped in %s -> %s\n",
-           s.name, sum.selected, sum.skipped, sum.done, sum.diverged, sum.failed, sum.stopped, el, exp_path);
+    printf("run %s: %zu cells, %zu already complete, %zu run (%zu of them stale), %zu diverged, %zu failed, %zu stopped "
+           "in %s -> %s\n",
+           s.name, sum.selected, sum.skipped, sum.done, sum.stale, sum.diverged, sum.failed, sum.stopped, el, exp_path);
     pb_spec_free(&s);
     if (g_stop) return 130;
     /* the exit status counts the failed cells (capped below the shell's signal codes) */

@@ -54,6 +54,63 @@ static int is_complete(const char *store, const char *id) {
     return cell_file(p, sizeof p, store, id, "result.h5") == 0 && pb_path_is_file(p);
 }
 
+/* ---- stale cells ------------------------------------------------------------------ */
+
+/* The current input digests per (task, data dir, model), computed once per run. */
+enum { MEMO_MAX = 32 };
+typedef struct {
+    char key[2048];
+    char data[65], model[65];
+    int ok;
+} digest_memo;
+
+static const digest_memo *current_digests(const pb_runconfig *rc, digest_memo *memo, size_t *n_memo,
+                                          digest_memo *scratch) {
+    char key[2048];
+    snprintf(key, sizeof key, "%s\n%s\n%s", rc->task, rc->data.dir ? rc->data.dir : "",
+             rc->model.checkpoint ? rc->model.checkpoint : "");
+    for (size_t i = 0; i < *n_memo; i++)
+        if (strcmp(memo[i].key, key) == 0) return &memo[i];
+    digest_memo *d = *n_memo < MEMO_MAX ? &memo[(*n_memo)++] : scratch;
+    snprintf(d->key, sizeof d->key, "%s", key);
+    pb_h5_quiet q;
+    pb_h5_quiet_begin(&q);
+    d->ok = pb_cell_input_digests(rc, d->data, d->model) == 0; /* unreadable inputs: the cell itself will say */
+    pb_h5_quiet_end(&q);
+    return d;
+}
+
+/* Why the complete cell at result_path is stale ("" when it is not): its
+ * recorded data or model digest differs from the inputs' now. Results that
+ * recorded no digest are kept. */
+static void stale_reason(const pb_spec_cell *c, const char *result_path, digest_memo *memo, size_t *n_memo,
+                         char *why, size_t cap) {
+    why[0] = 0;
+    char *rec[2] = {NULL, NULL};
+    static const char *const names[2] = {"data_sha256", "model_sha256"};
+    pb_h5_quiet q;
+    pb_h5_quiet_begin(&q);
+    hid_t f = -1;
+    if (pb_h5_open_read(result_path, "cell result", &f) == 0) {
+        for (int k = 0; k < 2; k++)
+            if (H5Aexists(f, names[k]) > 0 && pb_h5_read_string_attr(f, result_path, names[k], &rec[k]) != 0)
+                rec[k] = NULL;
+        H5Fclose(f);
+    }
+    pb_h5_quiet_end(&q);
+    if ((rec[0] && *rec[0]) || (rec[1] && *rec[1])) {
+        digest_memo scratch;
+        const digest_memo *d = current_digests(&c->rc, memo, n_memo, &scratch);
+        const char *now[2] = {d->data, d->model}, *what[2] = {"the task's data", "the model"};
+        for (int k = 0; d->ok && k < 2 && !why[0]; k++)
+            if (rec[k] && *rec[k] && strcmp(rec[k], now[k]) != 0)
+                snprintf(why, cap, "%s changed since it ran (%s %.12s..., now %.12s...)", what[k], names[k], rec[k],
+                         now[k]);
+    }
+    free(rec[0]);
+    free(rec[1]);
+}
+
 static int write_text(const char *store, const char *id, const char *file, const char *text) {
     char p[4096];
     PB_TRY(cell_file(p, sizeof p, store, id, file));
@@ -327,6 +384,9 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
     int rc = state && selected && ws ? 0 : PB_ERR(PB_ENOMEM, "%zu cells", s->n_cells);
     sum->selected = n_idx;
     size_t complete = 0;
+    digest_memo *memo = calloc(MEMO_MAX, sizeof *memo);
+    size_t n_memo = 0;
+    if (rc == 0 && !memo) rc = PB_ERR(PB_ENOMEM, "digest memo");
     for (size_t k = 0; rc == 0 && k < n_idx; k++) {
         const pb_spec_cell *c = &s->cells[idx[k]];
         selected[idx[k]] = 1;
@@ -334,8 +394,26 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
         if (rc == 0) rc = pb_path_mkdir_p(p);
         if (rc == 0) rc = write_text(o->store, c->id, "run.yaml", c->yaml);
         if (rc == 0 && is_complete(o->store, c->id)) {
-            char st[32];
+            /* teachers come before their students, so a stale teacher is known here */
+            char why[300] = "";
             cell_file(p, sizeof p, o->store, c->id, "result.h5");
+            if (c->teacher >= 0 && selected[c->teacher] && state[c->teacher] == RUN_PENDING)
+                snprintf(why, sizeof why, "its KD teacher, cell %s, runs again", s->cells[c->teacher].id);
+            else
+                stale_reason(c, p, memo, &n_memo, why, sizeof why);
+            if (why[0]) {
+                char old[4096];
+                cell_file(old, sizeof old, o->store, c->id, "result.stale.h5");
+                if (rename(p, old) != 0) {
+                    rc = PB_ERR(PB_EIO, "cannot move the stale result '%s' aside: %s", p, strerror(errno));
+                    break;
+                }
+                sum->stale++;
+                pb_run_event e = {.kind = PB_RUN_EVENT_STALE, .cell = idx[k], .reason = why, .total = n_idx};
+                emit(o, &e);
+                continue;
+            }
+            char st[32];
             result_status(p, st, sizeof st);
             state[idx[k]] = RUN_COMPLETE;
             sum->skipped++;
@@ -482,6 +560,7 @@ int pb_run_spec(const pb_spec *s, const pb_run_opts *o, pb_run_summary *sum) {
         if (state[idx[k]] == RUN_PENDING) sum->stopped++;
     free(idx);
     free(state);
+    free(memo);
     free(selected);
     free(ws);
     return rc;

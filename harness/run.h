@@ -13,7 +13,10 @@
  * Each cell runs in its own forked process, so a crash or an error in one
  * cell is recorded and the matrix goes on. A complete cell (result.h5, done
  * or diverged) is skipped; an unfinished one continues from its state; a
- * failed one is retried. A KD student starts once its teacher is complete;
+ * failed one is retried. A complete cell whose data or model no longer
+ * have the SHA-256 digests its result recorded (the data were rebuilt, the
+ * model pretrained again), or whose KD teacher runs again, is stale: its
+ * result.h5 becomes result.stale.h5 and the cell runs again. A KD student starts once its teacher is complete;
  * when the teacher failed or diverged the student fails saying so. */
 #ifndef PB_RUN_H
 #define PB_RUN_H
@@ -29,7 +32,8 @@ typedef enum {
     PB_RUN_EVENT_DONE,      /* a cell finished (metrics in value/metric) */
     PB_RUN_EVENT_DIVERGED,  /* a cell finished by diverging (reason) */
     PB_RUN_EVENT_FAILED,    /* a cell failed (reason) */
-    PB_RUN_EVENT_STOPPED    /* a cell stopped on request; it resumes on the next run */
+    PB_RUN_EVENT_STOPPED,   /* a cell stopped on request; it resumes on the next run */
+    PB_RUN_EVENT_STALE      /* a complete cell's inputs changed since it ran (reason); it runs again */
 } pb_run_event_kind;
 
 typedef struct {
@@ -65,6 +69,7 @@ typedef struct {
     size_t diverged;  /* finished by diverging (this run or before) */
     size_t failed;    /* failed with an error in this run */
     size_t stopped;   /* interrupted or not started because of a stop request */
+    size_t stale;     /* complete before this run but run again: their data, model or teacher changed */
 } pb_run_summary;
 
 /* Run the selected cells of s in o->store. 0 when the loop ran (see *sum for

@@ -3,7 +3,8 @@
  * the experiment file; a second run skips everything and a deleted result
  * reruns bit for bit; a cell that fails (a GLUE task without data) is
  * contained, its KD students fail naming the teacher, and a rerun retries it;
- * three shards add up to the unsharded run; a stop request saves state and
+ * three shards add up to the unsharded run; a cell whose model changed since
+ * it ran runs again, with its KD students; a stop request saves state and
  * the resumed cell ends bit for bit like an uninterrupted one; the CLI
  * survives kill -9 and SIGINT of its process group; dry-run, argument errors,
  * tables and plots. */
@@ -18,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "h5read.h"
+#include "h5util.h"
+#include "io.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -350,6 +354,90 @@ static void test_shards(void **state) {
     pb_spec_free(&s);
 }
 
+/* ---- 4b. stale cells: the model changed since they ran --------------------------------- */
+
+/* A "pretrained" checkpoint for the toy cells (MLM head; the task head is new). */
+static void write_model(const char *path, uint64_t seed) {
+    pb_config c;
+    pb_test_config(&c, PB_MODEL_BERT, 64, 32, 2, 2, 64, 32);
+    pb_model m;
+    assert_int_equal(pb_model_init(&m, &c, PB_HEAD_MLM, 1, 24), 0);
+    pb_model_init_weights(&m, seed);
+    assert_int_equal(pb_io_save_checkpoint(&m, path), 0);
+    pb_model_free(&m);
+}
+
+static void result_attr(const char *store, const pb_spec_cell *c, const char *name, char out[65]) {
+    char p[1024];
+    cell_path(p, sizeof p, store, c, "result.h5");
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    char *v = h5_attr_string(f, name);
+    assert_non_null(v);
+    snprintf(out, 65, "%s", v);
+    free(v);
+    H5Fclose(f);
+}
+
+/* Two cells (a dense teacher and its KD student) from a checkpoint file: a
+ * rerun after the checkpoint changed runs both again (their results record
+ * the old model's digest), keeping the old results as result.stale.h5; a
+ * teacher whose recorded digest no longer matches takes its student along;
+ * an unchanged store stays complete. */
+static void test_stale(void **state) {
+    (void)state;
+    char model[512], store[512], text[2048], p[1024];
+    store_path(model, sizeof model, "stale-model.h5");
+    store_path(store, sizeof store, "stale");
+    write_model(model, 1);
+    snprintf(text, sizeof text,
+             "name: toy-stale\nmodel: {checkpoint: \"%s\"}\ntasks: [toy]\n" SPEC_BASE
+             "matrix:\n  method: [dense, magnitude]\n  sparsity: [0.5]\n  kd: [off, {temperature: 2, hardness: 1}]\n"
+             "  seed: [1]\nexclude:\n  - {method: dense, kd: {temperature: 2, hardness: 1}}\n"
+             "  - {method: magnitude, kd: off}\n",
+             model);
+    pb_spec s;
+    parse(&s, text);
+    assert_int_equal(s.n_cells, 2);
+    assert_int_equal(s.cells[1].teacher, 0);
+    pb_run_summary sum;
+    run_store(&s, store, &sum);
+    assert_int_equal(sum.done, 2);
+    char first[65], now[65];
+    result_attr(store, &s.cells[0], "model_sha256", first);
+    assert_int_equal(strlen(first), 64);
+    run_store(&s, store, &sum);
+    assert_int_equal(sum.skipped, 2);
+    assert_int_equal(sum.stale, 0);
+    /* the model is pretrained again */
+    write_model(model, 2);
+    run_store(&s, store, &sum);
+    assert_int_equal(sum.stale, 2);
+    assert_int_equal(sum.done, 2);
+    assert_int_equal(sum.failed, 0);
+    for (int i = 0; i < 2; i++) {
+        cell_path(p, sizeof p, store, &s.cells[i], "result.stale.h5");
+        assert_true(exists(p));
+        result_attr(store, &s.cells[i], "model_sha256", now);
+        assert_int_equal(strlen(now), 64);
+        assert_string_not_equal(now, first);
+    }
+    /* a teacher whose recorded digest differs takes its KD student along */
+    cell_path(p, sizeof p, store, &s.cells[0], "result.h5");
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Adelete(f, "model_sha256") >= 0);
+    assert_int_equal(pb_h5_write_string_attr(f, p, "model_sha256", first), 0);
+    H5Fclose(f);
+    run_store(&s, store, &sum);
+    assert_int_equal(sum.stale, 2);
+    assert_int_equal(sum.done, 2);
+    run_store(&s, store, &sum);
+    assert_int_equal(sum.skipped, 2);
+    assert_int_equal(sum.stale, 0);
+    pb_spec_free(&s);
+}
+
 /* ---- 5. stop and resume ------------------------------------------------------------ */
 
 static volatile sig_atomic_t g_stop;
@@ -648,7 +736,7 @@ static void test_cli(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_end_to_end), cmocka_unit_test(test_resume),
-        cmocka_unit_test(test_failed_cell), cmocka_unit_test(test_shards),
+        cmocka_unit_test(test_failed_cell), cmocka_unit_test(test_shards), cmocka_unit_test(test_stale),
         cmocka_unit_test(test_stop_resume), cmocka_unit_test(test_kill_and_interrupt),
         cmocka_unit_test(test_cli),
     };
