@@ -115,10 +115,11 @@ define run_experiments
 	  echo "== $$e"; \
 	  bin/prunebench run harness/experiments/$$e.yaml --store $$store --jobs $(JOBS) --threads $(THREADS) || failed=1; \
 	  [ -f $$store/$$n.h5 ] || { failed=1; continue; }; \
-	  mkdir -p results/tables results/figures/$$n; \
+	  mkdir -p results/tables results/figures; rm -rf results/figures/$$n.tmp; \
 	  bin/prunebench table $$store/$$n.h5 --out results/tables/$$n.md && \
 	  bin/prunebench table $$store/$$n.h5 --format latex --out results/tables/$$n.tex && \
-	  bin/prunebench plot $$store/$$n.h5 --out results/figures/$$n >/dev/null || failed=1; \
+	  bin/prunebench plot $$store/$$n.h5 --out results/figures/$$n.tmp >/dev/null && \
+	  rm -rf results/figures/$$n && mv results/figures/$$n.tmp results/figures/$$n || failed=1; \
 	done; \
 	echo "reproduce: tables in results/tables/, figures in results/figures/, runs in results/runs/"; \
 	[ $$failed = 0 ] || { echo "reproduce: some cells failed (see the tables and results/runs/*/cells/*/error.txt)"; exit 1; }

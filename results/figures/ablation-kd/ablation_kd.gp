@@ -28,8 +28,8 @@ set title 'wn-choice (accuracy)'
 set boxwidth 0.114286 absolute
 set xrange [-0.6:0.6]
 set xtics ('67.232%%' 0)
-set yrange [20.5473:32.0906]
-set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set yrange [18.5655:33.1274]
+set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:($2-$3):(0):(2*$3) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      pb_dat index 1 using ($1-0.02):($2-$3):(0.04):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \

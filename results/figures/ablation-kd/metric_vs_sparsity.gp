@@ -24,9 +24,9 @@ set ylabel 'dev accuracy (%)'
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
 set bmargin at screen 0.3311; set tmargin at screen 0.8642
 set title 'wn-choice (accuracy)'
-set xrange [66.232:68.232]; set yrange [23.9578:31.5659]
-set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
-set label 2 'dense' at graph 0.99, first 27.76666667 right offset 0,0.6 tc rgb '#333333' font ',10' front
+set xrange [66.232:68.232]; set yrange [22.8678:32.4655]
+set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set label 2 'dense' at graph 0.99, first 26.33333333 right offset 0,0.6 tc rgb '#333333' font ',10' front
 plot pb_dat index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 0.9 notitle, \
      pb_dat index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 pt 5 ps 0.9 notitle, \
      pb_dat index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 pt 9 ps 0.9 notitle, \

@@ -24,12 +24,12 @@ set ylabel 'dev accuracy (%)'
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
 set bmargin at screen 0.1744; set tmargin at screen 0.8411
-set title 'spam (accuracy)'
+set title 'wn-choice (accuracy)'
 set boxwidth 0.4 absolute
-set xrange [-0.6:2.6]
-set xtics ('80%%' 0, '90%%' 1, '97%%' 2)
-set yrange [92.8227:99.3772]
-set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set xrange [-0.6:1.6]
+set xtics ('80%%' 0, '97%%' 1)
+set yrange [10.9852:34.8086]
+set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:($2-$3):(0):(2*$3) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      pb_dat index 1 using ($1-0.07):($2-$3):(0.14):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \

@@ -12,7 +12,7 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'cost of each parameter group (spam model)' font ',14'
+set multiplot title 'cost of each parameter group (wn-choice model)' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
@@ -28,7 +28,7 @@ set title ''
 set boxwidth 0.4 absolute
 set xrange [-0.6:2.6]
 set xtics ('encoder' 0, 'embeddings' 1, 'head' 2)
-set yrange [0:109.301]
+set yrange [0:105.167]
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 0 using 1:2:(sprintf('%.1f%%', $2)) with labels offset 0,0.7 font ',10' notitle, \
      pb_dat index 1 using 1:2 with boxes lc rgb '#D55E00' notitle, \

@@ -23,10 +23,10 @@ set ylabel 'dev accuracy (%)'
 # panel 1
 set lmargin at screen 0.1393; set rmargin at screen 0.9571
 set bmargin at screen 0.2491; set tmargin at screen 0.8476
-set title 'spam (accuracy)'
-set xrange [79.32:97.68]; set yrange [94.7593:99.0792]
-set arrow 1 from graph 0, first 96.78313921 to graph 1, first 96.78313921 nohead dt 2 lc rgb '#333333' lw 1.5 front
-set label 2 'dense' at graph 0.99, first 96.78313921 right offset 0,0.6 tc rgb '#333333' font ',10' front
+set title 'wn-choice (accuracy)'
+set xrange [79.32:97.68]; set yrange [18.0239:33.7258]
+set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set label 2 'dense' at graph 0.99, first 26.33333333 right offset 0,0.6 tc rgb '#333333' font ',10' front
 plot pb_dat index 0 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#D55E00' notitle, \
      pb_dat index 2 using 1:2 with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 0.9 notitle, \

@@ -24,9 +24,9 @@ set ylabel 'dev accuracy (%)'
 set lmargin at screen 0.0696; set rmargin at screen 0.4786
 set bmargin at screen 0.2491; set tmargin at screen 0.8476
 set title 'wn-choice (accuracy)'
-set xrange [33.8695:91.3931]; set yrange [14.003:29.8842]
-set arrow 1 from graph 0, first 27.76666667 to graph 1, first 27.76666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
-set label 2 'dense' at graph 0.99, first 27.76666667 right offset 0,0.6 tc rgb '#333333' font ',10' front
+set xrange [33.8695:91.3931]; set yrange [16.4897:28.2393]
+set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set label 2 'dense' at graph 0.99, first 26.33333333 right offset 0,0.6 tc rgb '#333333' font ',10' front
 plot pb_dat index 0 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#D55E00' notitle, \
      pb_dat index 2 using 1:2 with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 0.9 notitle, \
@@ -38,9 +38,9 @@ unset arrow 1; unset label 2
 set lmargin at screen 0.5696; set rmargin at screen 0.9786
 set bmargin at screen 0.2491; set tmargin at screen 0.8476
 set title 'wn-blank (accuracy)'
-set xrange [33.8695:91.3931]; set yrange [56.3396:64.6485]
-set arrow 1 from graph 0, first 59.5 to graph 1, first 59.5 nohead dt 2 lc rgb '#333333' lw 1.5 front
-set label 2 'dense' at graph 0.99, first 59.5 right offset 0,0.6 tc rgb '#333333' font ',10' front
+set xrange [33.8695:91.3931]; set yrange [41.438:63.8644]
+set arrow 1 from graph 0, first 60.06666667 to graph 1, first 60.06666667 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set label 2 'dense' at graph 0.99, first 60.06666667 right offset 0,0.6 tc rgb '#333333' font ',10' front
 plot pb_dat index 4 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#0072B2' notitle, \
      pb_dat index 5 using 1:2:3 with filledcurves fs transparent solid 0.18 noborder lc rgb '#D55E00' notitle, \
      pb_dat index 6 using 1:2 with linespoints lc rgb '#0072B2' lw 2 pt 7 ps 0.9 notitle, \

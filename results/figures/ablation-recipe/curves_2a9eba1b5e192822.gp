@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_5f3af93a0d85fedb.gp  (reads curves_5f3af93a0d85fedb.dat, writes curves_5f3af93a0d85fedb.png and curves_5f3af93a0d85fedb.svg)
-if (!exists("pb_out")) pb_out = 'curves_5f3af93a0d85fedb'
-if (!exists("pb_dat")) pb_dat = 'curves_5f3af93a0d85fedb.dat'
+# Rerun in this folder: gnuplot curves_2a9eba1b5e192822.gp  (reads curves_2a9eba1b5e192822.dat, writes curves_2a9eba1b5e192822.png and curves_2a9eba1b5e192822.svg)
+if (!exists("pb_out")) pb_out = 'curves_2a9eba1b5e192822'
+if (!exists("pb_dat")) pb_dat = 'curves_2a9eba1b5e192822.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,7 +12,7 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'wn-choice, magnitude to 89.2626% (fixed recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 97% (scaled recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6

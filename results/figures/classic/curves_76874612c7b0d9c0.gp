@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_198d27e1cfe176fb.gp  (reads curves_198d27e1cfe176fb.dat, writes curves_198d27e1cfe176fb.png and curves_198d27e1cfe176fb.svg)
-if (!exists("pb_out")) pb_out = 'curves_198d27e1cfe176fb'
-if (!exists("pb_dat")) pb_dat = 'curves_198d27e1cfe176fb.dat'
+# Rerun in this folder: gnuplot curves_76874612c7b0d9c0.gp  (reads curves_76874612c7b0d9c0.dat, writes curves_76874612c7b0d9c0.png and curves_76874612c7b0d9c0.svg)
+if (!exists("pb_out")) pb_out = 'curves_76874612c7b0d9c0'
+if (!exists("pb_dat")) pb_dat = 'curves_76874612c7b0d9c0.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,13 +12,13 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'spam, magnitude to 97% (scaled recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-span, magnitude to 97% (fixed recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set datafile missing '?'
-set xrange [1:584]
+set xrange [1:561]
 unset title
 
 # panel 1: loss

@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_ec97e555205c55ee.gp  (reads curves_ec97e555205c55ee.dat, writes curves_ec97e555205c55ee.png and curves_ec97e555205c55ee.svg)
-if (!exists("pb_out")) pb_out = 'curves_ec97e555205c55ee'
-if (!exists("pb_dat")) pb_dat = 'curves_ec97e555205c55ee.dat'
+# Rerun in this folder: gnuplot curves_d8186da4d31acacd.gp  (reads curves_d8186da4d31acacd.dat, writes curves_d8186da4d31acacd.png and curves_d8186da4d31acacd.svg)
+if (!exists("pb_out")) pb_out = 'curves_d8186da4d31acacd'
+if (!exists("pb_dat")) pb_dat = 'curves_d8186da4d31acacd.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,13 +12,13 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'wn-span, magnitude to 97% (fixed recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 89.2626% (fixed recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set datafile missing '?'
-set xrange [1:561]
+set xrange [1:374]
 unset title
 
 # panel 1: loss

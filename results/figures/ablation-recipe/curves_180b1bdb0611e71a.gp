@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_37f4f39d59871e4d.gp  (reads curves_37f4f39d59871e4d.dat, writes curves_37f4f39d59871e4d.png and curves_37f4f39d59871e4d.svg)
-if (!exists("pb_out")) pb_out = 'curves_37f4f39d59871e4d'
-if (!exists("pb_dat")) pb_dat = 'curves_37f4f39d59871e4d.dat'
+# Rerun in this folder: gnuplot curves_180b1bdb0611e71a.gp  (reads curves_180b1bdb0611e71a.dat, writes curves_180b1bdb0611e71a.png and curves_180b1bdb0611e71a.svg)
+if (!exists("pb_out")) pb_out = 'curves_180b1bdb0611e71a'
+if (!exists("pb_dat")) pb_dat = 'curves_180b1bdb0611e71a.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,13 +12,13 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'spam, magnitude to 97% (fixed recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 97% (fixed recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set datafile missing '?'
-set xrange [1:438]
+set xrange [1:374]
 unset title
 
 # panel 1: loss

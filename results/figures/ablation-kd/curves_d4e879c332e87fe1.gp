@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_6ae07127c34dedbb.gp  (reads curves_6ae07127c34dedbb.dat, writes curves_6ae07127c34dedbb.png and curves_6ae07127c34dedbb.svg)
-if (!exists("pb_out")) pb_out = 'curves_6ae07127c34dedbb'
-if (!exists("pb_dat")) pb_dat = 'curves_6ae07127c34dedbb.dat'
+# Rerun in this folder: gnuplot curves_d4e879c332e87fe1.gp  (reads curves_d4e879c332e87fe1.dat, writes curves_d4e879c332e87fe1.png and curves_d4e879c332e87fe1.svg)
+if (!exists("pb_out")) pb_out = 'curves_d4e879c332e87fe1'
+if (!exists("pb_dat")) pb_dat = 'curves_d4e879c332e87fe1.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -18,7 +18,7 @@ set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
 unset key
 set datafile missing '?'
-set xrange [1:561]
+set xrange [1:374]
 unset title
 
 # panel 1: loss
