@@ -37,17 +37,23 @@ void pb_batch_buf_free(pb_batch_buf *bb) {
     memset(bb, 0, sizeof *bb);
 }
 
-void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head) {
-    pb_batch *b = &bb->b;
-    if (b->attention_mask != bb->attention_mask) return;
-    const int rows = b->n * (b->choices > 0 ? b->choices : 1), S = b->seq;
+int pb_batch_longest(const pb_batch *b, int first, int n) {
+    const int S = b->seq;
     int L = 0;
-    for (int r = 0; r < rows; r++)
+    for (int r = first; r < first + n; r++)
         for (int t = S - 1; t >= L; t--)
             if (b->attention_mask[(size_t)r * S + t]) {
                 L = t + 1;
                 break;
             }
+    return L;
+}
+
+void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head) {
+    pb_batch *b = &bb->b;
+    if (b->attention_mask != bb->attention_mask) return;
+    const int rows = b->n * (b->choices > 0 ? b->choices : 1), S = b->seq;
+    int L = pb_batch_longest(b, 0, rows);
     if (L < 1) L = 1; /* an all-padding batch keeps one position */
     if (L >= S) return;
     /* the per-token arrays the batch uses (masked-LM labels are per token too) */

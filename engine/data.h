@@ -25,6 +25,8 @@ void pb_batch_buf_free(pb_batch_buf *bb);
  * when head is PB_HEAD_MLM) in place. The real tokens' outputs do not depend
  * on padding, so training loses nothing; logits then have the shorter seq. */
 void pb_batch_trim_padding(pb_batch_buf *bb, pb_head_kind head);
+/* The longest real length (attention mask) of rows [first, first + n) of b. */
+int pb_batch_longest(const pb_batch *b, int first, int n);
 
 enum { PB_METRICS_MAX = 4 };
 typedef struct {

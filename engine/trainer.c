@@ -33,18 +33,8 @@ static int example_lengths(const pb_data_source *ds, long n, int B, pb_batch_buf
         const int k = n - first < B ? (int)(n - first) : B;
         for (int i = 0; i < k; i++) idx[i] = first + i;
         PB_TRY(ds->fill(ds->ctx, PB_SPLIT_TRAIN, idx, k, bb));
-        const pb_batch *b = &bb->b;
-        const int per = b->choices > 0 ? b->choices : 1, S = b->seq;
-        for (int i = 0; i < k; i++) {
-            int L = 0;
-            for (int r = i * per; r < (i + 1) * per; r++)
-                for (int t = S - 1; t >= L; t--)
-                    if (b->attention_mask[(size_t)r * S + t]) {
-                        L = t + 1;
-                        break;
-                    }
-            len[first + i] = L;
-        }
+        const int per = bb->b.choices > 0 ? bb->b.choices : 1;
+        for (int i = 0; i < k; i++) len[first + i] = pb_batch_longest(&bb->b, i * per, per);
     }
     return 0;
 }

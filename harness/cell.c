@@ -146,32 +146,10 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
-/* Content hash of a teacher: the checkpoint file, or a Hugging Face folder's
- * config.json and model.safetensors. */
-static int file_hash(const char *path, uint64_t *out) {
-    char parts[2][1200];
-    int n = 1, w;
-    if (pb_path_is_dir(path)) {
-        w = snprintf(parts[0], sizeof parts[0], "%s/config.json", path);
-        if (w >= 0 && (size_t)w < sizeof parts[0])
-            w = snprintf(parts[1], sizeof parts[1], "%s/model.safetensors", path);
-        n = 2;
-    } else w = snprintf(parts[0], sizeof parts[0], "%s", path);
-    if (w < 0 || (size_t)w >= sizeof parts[0]) return PB_ERR(PB_ERANGE, "teacher path '%s' too long", path);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (int i = 0; i < n; i++) {
-        FILE *f = fopen(parts[i], "rb");
-        if (!f) return PB_ERR(PB_EIO, "cannot read teacher '%s': %s", parts[i], strerror(errno));
-        unsigned char buf[65536];
-        size_t k;
-        while ((k = fread(buf, 1, sizeof buf, f)) > 0) h = fnv(h, buf, k);
-        int bad = ferror(f);
-        fclose(f);
-        if (bad) return PB_ERR(PB_EIO, "read error in teacher '%s'", parts[i]);
-    }
-    *out = h;
-    return 0;
-}
+/* what open_model and the tokenizer read from a Hugging Face folder (its other files, such as a
+ * pretraining log, do not change the cell) */
+static const char *const model_files[] = {"config.json", "model.safetensors", "vocab.txt", "vocab.json",
+                                          "merges.txt",  "tokenizer.json",    NULL};
 
 /* kd.teacher: dense — the dense teacher is fine-tuned here from the same
  * model source and train settings (no pruning, no distillation), once: its
@@ -209,8 +187,10 @@ static int teacher_logits(const pb_runconfig *rc, const pb_cell_opts *o, const p
     if (ds->head == PB_HEAD_MLM)
         return PB_ERR(PB_EINVAL, "kd: distillation on the masked-LM task '%s' is not supported (the teacher's logits "
                                  "are seq x vocab per example)", ds->name);
-    uint64_t h = 0;
-    PB_TRY(file_hash(teacher_path, &h));
+    /* the teacher's content: its files' SHA-256 (results/digest.h) */
+    char teacher_sha[65];
+    PB_TRY(pb_digest_path(teacher_path, model_files, teacher_sha));
+    uint64_t h = fnv(0xcbf29ce484222325ULL, teacher_sha, 64);
     /* the task's identity: its name, length and where its data and tokenizer come from */
     h = fnv(h, ds->name, strlen(ds->name));
     h = fnv(h, &ds->seq, sizeof ds->seq);
@@ -298,10 +278,6 @@ static void cpu_model(char *buf, size_t n) {
 
 /* ---- the cell ------------------------------------------------------------------ */
 
-/* what open_model and the tokenizer read from a Hugging Face folder (its other files, such as a
- * pretraining log, do not change the cell) */
-static const char *const model_files[] = {"config.json", "model.safetensors", "vocab.txt", "vocab.json",
-                                          "merges.txt",  "tokenizer.json",    NULL};
 
 int pb_cell_input_digests(const pb_runconfig *rc, char data_sha[65], char model_sha[65]) {
     data_sha[0] = model_sha[0] = '\0';
