@@ -94,12 +94,25 @@ static int smap_put(smap *m, const char *k, size_t n, int32_t v) {
 
 /* ---- tokenizer ----------------------------------------------------------------- */
 
+/* A special / added token matched verbatim in the text before BPE. */
+typedef struct {
+    char *s;
+    size_t n;
+    int32_t id;
+    int lstrip, rstrip, single_word;
+    int pass; /* 0: non-normalized (matched first), 1: normalized (in what pass 0 left) */
+} added_tok;
+
 struct pb_bpe {
-    smap vocab;  /* byte-level token -> id */
-    smap merges; /* "a b" -> rank */
+    smap vocab;      /* byte-level token -> id */
+    smap merges;     /* "a b" -> rank */
     char bu[256][3]; /* byte -> UTF-8 of its GPT-2 symbol (1 or 2 bytes) */
     unsigned char bu_len[256];
     int32_t bos, eos, pad;
+    added_tok *added; /* sorted by first byte, then longest first */
+    size_t n_added;
+    size_t first[257]; /* added[first[b], first[b + 1]) start with byte b */
+    size_t n_pass[2];  /* added tokens of each pass */
 };
 
 /* GPT-2's bytes_to_unicode: printable bytes 33-126, 161-172, 174-255 map to
@@ -117,7 +130,50 @@ void pb_bpe_free(pb_bpe *t) {
     if (!t) return;
     smap_free(&t->vocab);
     smap_free(&t->merges);
+    for (size_t i = 0; i < t->n_added; i++) free(t->added[i].s);
+    free(t->added);
     free(t);
+}
+
+/* Append an added token (empty contents are ignored, as HF does; a repeated
+ * content keeps its last entry). */
+static int add_token(pb_bpe *t, const char *s, int32_t id, int lstrip, int rstrip, int single_word, int pass) {
+    const size_t n = strlen(s);
+    if (n == 0) return 0;
+    added_tok *a = NULL;
+    for (size_t i = 0; i < t->n_added && !a; i++)
+        if (t->added[i].n == n && memcmp(t->added[i].s, s, n) == 0) a = &t->added[i];
+    if (!a) {
+        added_tok *na = realloc(t->added, (t->n_added + 1) * sizeof *na);
+        if (!na) return PB_ERR(PB_ENOMEM, "bpe: %zu added tokens", t->n_added + 1);
+        t->added = na;
+        a = &t->added[t->n_added];
+        a->s = malloc(n + 1);
+        if (!a->s) return PB_ERR(PB_ENOMEM, "bpe: added token of %zu bytes", n);
+        memcpy(a->s, s, n + 1);
+        a->n = n;
+        t->n_added++;
+    }
+    a->id = id, a->lstrip = lstrip, a->rstrip = rstrip, a->single_word = single_word, a->pass = pass;
+    return 0;
+}
+
+static int added_cmp(const void *x, const void *y) {
+    const added_tok *a = x, *b = y;
+    const unsigned char ca = (unsigned char)a->s[0], cb = (unsigned char)b->s[0];
+    if (ca != cb) return ca < cb ? -1 : 1;
+    return a->n > b->n ? -1 : a->n < b->n; /* longest first */
+}
+
+/* Sort the added tokens and index them by first byte. */
+static void index_added(pb_bpe *t) {
+    if (t->n_added) qsort(t->added, t->n_added, sizeof *t->added, added_cmp);
+    for (size_t i = 0; i < t->n_added; i++) t->n_pass[t->added[i].pass]++;
+    size_t k = 0;
+    for (int b = 0; b <= 256; b++) {
+        while (k < t->n_added && (unsigned char)t->added[k].s[0] < b) k++;
+        t->first[b] = k;
+    }
 }
 
 static int put_vocab(pb_bpe *t, json_t *obj, const char *path, const char *where);
@@ -219,8 +275,44 @@ static int load_tokenizer_json(pb_bpe *t, const char *path) {
             }
             if ((rc = smap_put(&t->merges, buf, strlen(buf), (int32_t)i)) < 0) break;
         }
+    /* added_tokens: [{"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"}] */
+    json_t *added = json_object_get(root, "added_tokens");
+    if (rc == 0 && added && !json_is_null(added) && !json_is_array(added))
+        rc = PB_ERR(PB_EFORMAT, "pb_bpe_load: %s: added_tokens is not an array", path);
+    if (rc == 0 && json_is_array(added)) json_array_foreach(added, i, m) {
+            json_t *id = json_object_get(m, "id"), *content = json_object_get(m, "content");
+            const json_int_t v = json_is_integer(id) ? json_integer_value(id) : -1;
+            if (!json_is_string(content) || v < 0 || v > INT32_MAX) {
+                rc = PB_ERR(PB_EFORMAT,
+                            "pb_bpe_load: %s: added_tokens[%zu]: expected an integer \"id\" in [0, 2^31) and a string "
+                            "\"content\"",
+                            path, i);
+                break;
+            }
+            json_t *special = json_object_get(m, "special"), *norm = json_object_get(m, "normalized");
+            /* AddedToken's defaults: normalized = !special, the others false */
+            const int normalized = norm ? json_is_true(norm) : !json_is_true(special);
+            const char *c = json_string_value(content);
+            if ((rc = add_token(t, c, (int32_t)v, json_is_true(json_object_get(m, "lstrip")),
+                                json_is_true(json_object_get(m, "rstrip")),
+                                json_is_true(json_object_get(m, "single_word")), normalized)) < 0)
+                break;
+            if (*c && (rc = smap_put(&t->vocab, c, strlen(c), (int32_t)v)) < 0) break; /* HF: added ids win */
+        }
     json_decref(root);
     return rc;
+}
+
+/* vocab.json + merges.txt: the special tokens of RobertaTokenizer (<s>, </s>,
+ * <unk>, <pad>, and <mask> with lstrip) and GPT2Tokenizer (<|endoftext|>)
+ * that the vocabulary holds. */
+static int add_default_specials(pb_bpe *t) {
+    static const char *const names[] = {"<s>", "</s>", "<unk>", "<pad>", "<mask>", "<|endoftext|>"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const int32_t id = smap_get(&t->vocab, names[i], strlen(names[i]));
+        if (id >= 0) PB_TRY(add_token(t, names[i], id, strcmp(names[i], "<mask>") == 0, 0, 0, 0));
+    }
+    return 0;
 }
 
 static int finish_load(pb_bpe *t, int rc, pb_bpe **out) {
@@ -228,6 +320,7 @@ static int finish_load(pb_bpe *t, int rc, pb_bpe **out) {
         pb_bpe_free(t);
         return rc;
     }
+    index_added(t);
     t->bos = smap_get(&t->vocab, "<s>", 3);
     t->eos = smap_get(&t->vocab, "</s>", 4);
     t->pad = smap_get(&t->vocab, "<pad>", 5);
@@ -252,6 +345,7 @@ int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt) {
     build_byte_table(t);
     int rc = load_vocab(t, vocab_json);
     if (rc == 0) rc = load_merges(t, merges_txt);
+    if (rc == 0) rc = add_default_specials(t);
     return finish_load(t, rc, out);
 }
 
@@ -302,23 +396,19 @@ typedef struct {
     size_t b, e; /* source byte range */
 } pchar;
 
-/* Decode text into characters; an invalid byte is one character (cp -1). */
-static int decode(const char *text, size_t len, pchar **out, size_t *n) {
-    *out = NULL, *n = 0;
-    if (!len) return 0;
-    pchar *v = malloc(len * sizeof *v);
-    if (!v) return PB_ERR(PB_ENOMEM, "bpe: %zu characters", len);
+/* Decode text[b, e) into v (room for e - b characters); an invalid byte is
+ * one character (cp -1). Offsets are into text. */
+static size_t decode(const char *text, size_t b, size_t e, pchar *v) {
     size_t k = 0;
-    for (size_t i = 0; i < len;) {
+    for (size_t i = b; i < e;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(e - i), &cp);
         if (r <= 0) cp = -1, r = 1;
         v[k] = (pchar){cp, classify(cp), i, i + (size_t)r};
         k++;
         i += (size_t)r;
     }
-    *out = v, *n = k;
-    return 0;
+    return k;
 }
 
 /* Length in characters of the GPT-2 pattern match at c[i] (n > i). */
@@ -359,6 +449,7 @@ typedef struct {
     size_t s_cap;
     char *key;
     size_t key_cap;
+    pchar *c; /* decoded characters of the text */
 } scratch;
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
@@ -432,18 +523,118 @@ static int bpe_piece(const pb_bpe *t, const char *text, size_t b, size_t e, scra
     return 0;
 }
 
-static int encode_buf(const pb_bpe *t, const char *text, size_t len, pb_token_buf *o) {
-    pchar *c;
-    size_t n;
-    PB_TRY(decode(text, len, &c, &n));
-    scratch s = {0};
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0;) {
-        size_t k = match_at(c, n, i);
-        rc = bpe_piece(t, text, c[i].b, c[i + k - 1].e, &s, o);
+/* GPT-2 pre-tokenization and BPE of text[b, e) (no added token inside). */
+static int encode_plain(const pb_bpe *t, const char *text, size_t b, size_t e, scratch *s, pb_token_buf *o) {
+    const size_t n = decode(text, b, e, s->c);
+    for (size_t i = 0; i < n;) {
+        size_t k = match_at(s->c, n, i);
+        PB_TRY(bpe_piece(t, text, s->c[i].b, s->c[i + k - 1].e, s, o));
         i += k;
     }
-    free(c);
+    return 0;
+}
+
+/* ---- added tokens ------------------------------------------------------------- */
+
+/* The character ending at text[i] (i > lo): its first byte, or i when the
+ * bytes before i are no valid character; *cp its code point. */
+static size_t char_before(const char *text, size_t lo, size_t i, int32_t *cp) {
+    for (size_t k = 1; k <= 4 && k <= i - lo; k++) {
+        const unsigned char lead = (unsigned char)text[i - k];
+        if ((lead & 0xC0) == 0x80) continue;
+        utf8proc_int32_t c;
+        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)text + i - k, (utf8proc_ssize_t)k, &c);
+        if (r != (utf8proc_ssize_t)k) return i;
+        *cp = c;
+        return i - k;
+    }
+    return i;
+}
+
+/* Rust regex's Unicode \w (single_word): Alphabetic (L*, Nl), marks, Nd, Pc,
+ * ZWNJ/ZWJ. */
+static int is_word_cp(int32_t c) {
+    if (c == '_' || c == 0x200C || c == 0x200D) return 1;
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_PC: return 1;
+    default: return 0;
+    }
+}
+
+/* The longest added token of `pass` at text[i] (within [i, e)), or NULL. */
+static const added_tok *added_at(const pb_bpe *t, const char *text, size_t i, size_t e, int pass) {
+    const unsigned char c0 = (unsigned char)text[i];
+    for (size_t k = t->first[c0]; k < t->first[c0 + 1]; k++) {
+        const added_tok *a = &t->added[k];
+        if (a->pass == pass && a->n <= e - i && memcmp(text + i, a->s, a->n) == 0) return a;
+    }
+    return NULL;
+}
+
+/* Split text[b, e) on the added tokens of `pass` (leftmost-longest, as the
+ * tokenizers library's Aho-Corasick and transformers' Trie), then pass + 1 on
+ * the pieces between; after the last pass, BPE. */
+static int encode_split(const pb_bpe *t, const char *text, size_t b, size_t e, int pass, scratch *s, pb_token_buf *o) {
+    if (b >= e) return 0;
+    if (pass == 2) return encode_plain(t, text, b, e, s, o);
+    if (!t->n_pass[pass]) return encode_split(t, text, b, e, pass + 1, s, o);
+    size_t seg = b; /* start of the piece not yet encoded */
+    for (size_t i = b; i < e;) {
+        const added_tok *a = added_at(t, text, i, e, pass);
+        if (!a) {
+            i++;
+            continue;
+        }
+        size_t start = i, stop = i + a->n;
+        int32_t cp = 0;
+        /* single_word: dropped when a word character touches it; the text it matched stays plain */
+        if (a->single_word) {
+            const int before = start > b && char_before(text, b, start, &cp) < start && is_word_cp(cp);
+            utf8proc_int32_t nx = 0;
+            const int after =
+                stop < e &&
+                utf8proc_iterate((const utf8proc_uint8_t *)text + stop, (utf8proc_ssize_t)(e - stop), &nx) > 0 &&
+                is_word_cp(nx);
+            if (before || after) {
+                i = stop;
+                continue;
+            }
+        }
+        while (a->lstrip && start > seg) { /* absorb the whitespace before it (not what an earlier match took) */
+            const size_t p = char_before(text, seg, start, &cp);
+            if (p == start || !is_space_cp(cp)) break;
+            start = p;
+        }
+        if (a->rstrip) /* absorb the whitespace after it */
+            for (utf8proc_int32_t nx; stop < e;) {
+                utf8proc_ssize_t r =
+                    utf8proc_iterate((const utf8proc_uint8_t *)text + stop, (utf8proc_ssize_t)(e - stop), &nx);
+                if (r <= 0 || !is_space_cp(nx)) break;
+                stop += (size_t)r;
+            }
+        PB_TRY(encode_split(t, text, seg, start, pass + 1, s, o));
+        PB_TRY(pb_token_buf_push(o, a->id, start, stop));
+        seg = i = stop;
+    }
+    return encode_split(t, text, seg, e, pass + 1, s, o);
+}
+
+static int encode_buf(const pb_bpe *t, const char *text, size_t len, pb_token_buf *o) {
+    if (!len) return 0;
+    scratch s = {0};
+    s.c = malloc(len * sizeof *s.c);
+    int rc = s.c ? encode_split(t, text, 0, len, 0, &s, o) : PB_ERR(PB_ENOMEM, "bpe: %zu characters", len);
+    free(s.c);
     free(s.map);
     free(s.s);
     free(s.key);

@@ -14,10 +14,38 @@
  * joins a ` ?[^\s\p{L}\p{N}]+` run) and is encoded as its byte symbol, as
  * GPT-2 does when given bytes. Nothing is dropped or replaced.
  *
- * Known deviations from HF: special tokens written in the text (e.g. "<s>")
- * are not recognized but tokenized as plain text; no add_prefix_space; no
- * BPE cache; a final token missing from the vocabulary is an error
- * (PB_EFORMAT naming it) rather than <unk>. */
+ * Special / added tokens written in the text, as HF's tokenizers: before
+ * pre-tokenization the text is split on them, scanning left to right and
+ * taking the longest token that matches at the earliest position (HF's
+ * leftmost-longest Trie / Aho-Corasick); each match is its id, its offsets
+ * [begin, end) covering the whitespace it absorbed; the pieces between are
+ * pre-tokenized and BPE-encoded each on its own (so the GPT-2 pattern
+ * restarts after a special token). Which tokens:
+ *  - pb_bpe_load (vocab.json + merges.txt, RobertaTokenizer / GPT2Tokenizer):
+ *    those of "<s>", "</s>", "<unk>", "<pad>", "<mask>", "<|endoftext|>" that
+ *    vocab.json holds, with their vocab ids. "<mask>" has lstrip (RoBERTa's
+ *    AddedToken(lstrip=True)): the whitespace right before it (Unicode
+ *    White_Space, any amount) is absorbed into it, so "a <mask>" is "a" +
+ *    <mask>; the others strip nothing.
+ *  - pb_bpe_load_json (tokenizer.json): exactly its "added_tokens" (none when
+ *    absent, as the tokenizers library), each with its "id" (which also
+ *    becomes the id of its content for pb_bpe_token_id and counts in
+ *    pb_bpe_vocab_size) and flags: lstrip (absorb the whitespace before it,
+ *    but not whitespace an earlier match took), rstrip (absorb the whitespace
+ *    after it), single_word (a match touching a word character, Rust regex's
+ *    \w: letters, marks, Nd, Nl, Pc, ZWNJ/ZWJ, is dropped and its text stays
+ *    plain; the scan resumes after it). Tokens with "normalized": false
+ *    (default: special) are split out first and those with normalized true
+ *    (default: not special) then in the pieces left, as the tokenizers
+ *    library's two passes (no normalizer is applied to the pieces).
+ * Empty contents are ignored.
+ *
+ * Known deviations from HF: no add_prefix_space; no BPE cache; a final token
+ * missing from the vocabulary is an error (PB_EFORMAT naming it) rather than
+ * <unk>; a special token missing from vocab.json is not recognized (HF would
+ * give it a new id past the vocabulary); the slow tokenizers' lstrip uses
+ * Python's str.rstrip whitespace, here Unicode White_Space (they differ on
+ * U+001C-001F). */
 #ifndef PB_TASKS_BPE_H
 #define PB_TASKS_BPE_H
 
@@ -35,8 +63,10 @@ typedef struct pb_bpe pb_bpe;
  * merge line without exactly two fields). */
 int pb_bpe_load(pb_bpe **out, const char *vocab_json, const char *merges_txt);
 /* Load a Hugging Face tokenizer.json whose model is BPE (model.vocab, and
- * model.merges as "a b" strings or [a, b] pairs). The pre-tokenizer and
- * post-processor are taken to be RoBERTa's (ByteLevel, <s> A </s></s> B </s>). */
+ * model.merges as "a b" strings or [a, b] pairs) with its added_tokens (see
+ * above; PB_EFORMAT naming added_tokens[i] when an entry lacks an integer id
+ * or a string content). The pre-tokenizer and post-processor are taken to be
+ * RoBERTa's (ByteLevel, <s> A </s></s> B </s>). */
 int pb_bpe_load_json(pb_bpe **out, const char *tokenizer_json);
 void pb_bpe_free(pb_bpe *t);
 /* Largest id + 1. */

@@ -335,8 +335,11 @@ static int sq_fill(void *ctx, int split, const long *idx, int n, pb_batch_buf *b
         const sq_ex *e = &s->exs[f->ex];
         const sq_para *p = &s->paras[e->para];
         pb_encoding enc;
-        PB_TRY(pb_encoding_build(&c->tpl, s->q_ids + e->q0, NULL, (size_t)e->nq, s->c_ids + p->tok0 + f->tok0, NULL,
-                                 (size_t)f->ntok, 1, c->seq, PB_TRUNC_ONLY_SECOND, "squad", &enc));
+        /* an empty (whitespace) question has no tokens; when no question of the
+         * split has any, the pool is NULL and must not be offset */
+        const int32_t *q = e->nq ? s->q_ids + e->q0 : NULL;
+        PB_TRY(pb_encoding_build(&c->tpl, q, NULL, (size_t)e->nq, s->c_ids + p->tok0 + f->tok0, NULL, (size_t)f->ntok,
+                                 1, c->seq, PB_TRUNC_ONLY_SECOND, "squad", &enc));
         const size_t o = (size_t)r * (size_t)c->seq, sz = sizeof(int32_t) * (size_t)c->seq;
         memcpy(bb->input_ids + o, enc.input_ids, sz);
         memcpy(bb->attention_mask + o, enc.attention_mask, sz);
@@ -470,7 +473,8 @@ static int sq_evaluate(void *ctx, int split, const float *logits, pb_metrics *ou
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < s->n_ex; i++) {
         const sq_ex *e = &s->exs[i];
-        rc = pb_squad_acc_add(&acc, e->id, ans[i], (const char *const *)(s->golds + e->g0), e->ng, e->has_ans);
+        const char *const *golds = e->ng ? (const char *const *)(s->golds + e->g0) : NULL; /* pool NULL when empty */
+        rc = pb_squad_acc_add(&acc, e->id, ans[i], golds, e->ng, e->has_ans);
     }
     free(ans);
     if (rc == 0) rc = pb_squad_acc_metrics(&acc, out);

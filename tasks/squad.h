@@ -4,7 +4,9 @@
  *
  * Features: the question is left-stripped (Python's str.lstrip whitespace) and
  * cut to max_query_length tokens (as HF's squad_convert_examples_to_features;
- * run_qa.py itself does not cut questions); the context is split into windows
+ * run_qa.py itself does not cut questions); a question that is empty or all
+ * whitespace has no tokens and is kept (row [CLS] [SEP] context [SEP], as HF
+ * tokenizes question=""), even when it is the only one of its file; the context is split into windows
  * as HF's tokenizer with truncation only_second and stride = doc_stride: a
  * window holds L = max_seq_length - question - special tokens context tokens,
  * consecutive windows OVERLAP by doc_stride tokens (starts 0, L - doc_stride,

@@ -7,10 +7,15 @@
  * U+FFFD before cleaning, and cleaning drops U+FFFD (as HF drops it), so
  * invalid bytes vanish from the token stream and never crash.
  *
- * Known deviations from HF: lowercasing uses utf8proc's simple case mapping
- * (Python's str.lower uses full mapping; the difference is removed again by
- * accent stripping for uncased vocabularies); HF's NFC step before the
- * whitespace split is not applied; the Unicode tables are utf8proc's. */
+ * Lowercasing is Python's str.lower() on each whitespace token for vocab.txt
+ * (full mappings such as U+0130 -> i + U+0307, and the Final_Sigma rule:
+ * "ΟΔΟΣ" -> "οδος", as BertTokenizer gives); a tokenizer.json lowercases one
+ * character at a time, as HF's fast BertNormalizer does (Σ -> σ always).
+ * A vocab.txt entry that is not valid UTF-8 is refused naming its line.
+ *
+ * Known deviations from HF: HF's NFC step before the whitespace split is not
+ * applied; the Unicode tables are utf8proc's (a few code points Unicode 15
+ * added or changed may case differently from Python 3.11). */
 #ifndef PB_TASKS_TOKENIZER_H
 #define PB_TASKS_TOKENIZER_H
 

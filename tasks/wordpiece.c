@@ -1,4 +1,16 @@
-/* BERT WordPiece tokenizer (see tokenizer.h). */
+/* BERT WordPiece tokenizer (see tokenizer.h).
+ *
+ * Lowercasing is Python's str.lower() on each whitespace token, as the slow
+ * BertTokenizer applies it: utf8proc's simple mapping (equal to Python's for
+ * every code point but two), U+0130 -> "i" U+0307 (the one unconditional
+ * expansion of SpecialCasing.txt), and U+03A3 by the Final_Sigma rule (final
+ * sigma U+03C2 after a cased character and not before one, case-ignorable
+ * characters skipped; Cased and Case_Ignorable as is_cased /
+ * is_case_ignorable below). A tokenizer.json loads the fast tokenizer's
+ * BertNormalizer, which lowercases char by char (Rust's char::to_lowercase):
+ * there U+03A3 is always U+03C3 (HF's fast and slow tokenizers differ on it);
+ * U+0130 expands the same way in both. Accent stripping removes U+0307 but
+ * never turns U+03C2 back into U+03C3 (neither decomposes). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +31,7 @@ struct pb_tokenizer {
     size_t cap;     /* power of two */
     int32_t unk, cls, sep, pad;
     int lower, strip_accents, chinese, clean;
+    int final_sigma; /* lowercase U+03A3 by Python's Final_Sigma rule (slow BertTokenizer; vocab.txt) */
     char prefix[32];
     size_t prefix_len;
     int max_chars;
@@ -95,7 +108,23 @@ static int set_token(pb_tokenizer *t, int32_t id, const char *s, size_t n, const
     return 0;
 }
 
-/* vocab.txt: Python's universal newlines (\n, \r\n, \r end a line); empty lines are tokens. */
+/* Byte offset of the first invalid UTF-8 sequence of s[0, n), or n when all
+ * of it is valid (utf8proc: no overlongs, surrogates or code points above
+ * U+10FFFF, as Python's strict "utf-8" codec). */
+static size_t utf8_invalid_at(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        if (k <= 0) return i;
+        i += (size_t)k;
+    }
+    return n;
+}
+
+/* vocab.txt: Python's universal newlines (\n, \r\n, \r end a line); empty lines are tokens.
+ * An entry that is not valid UTF-8 is refused (HF's load_vocab decodes the file
+ * as UTF-8 and fails; such an entry could never match a normalized word). */
 static int load_vocab_txt(pb_tokenizer *t, const char *data, size_t n, const char *path) {
     int32_t lines = 0;
     for (size_t i = 0; i < n; i++) {
@@ -112,6 +141,10 @@ static int load_vocab_txt(pb_tokenizer *t, const char *data, size_t n, const cha
     int32_t id = 0;
     for (size_t i = 0; i <= n && id < lines; i++) {
         if (i == n || data[i] == '\n' || data[i] == '\r') {
+            const size_t bad = utf8_invalid_at(data + start, i - start);
+            if (bad < i - start)
+                return PB_ERR(PB_EFORMAT, "%s:%ld: vocabulary entry is not valid UTF-8 (byte 0x%02X at byte %zu)", path,
+                              (long)id + 1, (unsigned)(unsigned char)data[start + bad], bad + 1);
             PB_TRY(set_token(t, id++, data + start, i - start, path));
             if (i < n && data[i] == '\r' && i + 1 < n && data[i + 1] == '\n') i++;
             start = i + 1;
@@ -195,7 +228,7 @@ int pb_tokenizer_load(pb_tokenizer **out, const char *path) {
     *out = NULL;
     pb_tokenizer *t = calloc(1, sizeof *t);
     if (!t) return PB_ERR(PB_ENOMEM, "%s: tokenizer", path);
-    t->lower = 1, t->strip_accents = -1, t->chinese = 1, t->clean = 1;
+    t->lower = 1, t->strip_accents = -1, t->chinese = 1, t->clean = 1, t->final_sigma = 1;
     strcpy(t->prefix, "##");
     t->prefix_len = 2;
     t->max_chars = 100;
@@ -230,6 +263,7 @@ int pb_tokenizer_load(pb_tokenizer **out, const char *path) {
         int is_txt = pl >= 4 && strcmp(path + pl - 4, ".txt") == 0;
         int is_json = !is_txt && ((pl >= 5 && strcmp(path + pl - 5, ".json") == 0) || (i < n && data[i] == '{'));
         if (is_json) {
+            t->final_sigma = 0; /* the tokenizers library lowercases char by char (Rust's char::to_lowercase) */
             rc = load_tokenizer_json(t, path);
         } else {
             rc = load_vocab_txt(t, data, n, path);
@@ -297,12 +331,74 @@ static int is_chinese(int32_t c) {
            (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-/* ---- encoding ------------------------------------------------------------------ */
+/* ---- lowercasing (Python's str.lower) ------------------------------------------ */
 
+/* A normalized character and the source bytes it came from. */
 typedef struct {
     int32_t cp;
     size_t b, e; /* source byte range */
 } nchar;
+
+static int in_ranges(int32_t c, const int32_t (*r)[2], size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (c >= r[i][0] && c <= r[i][1]) return 1;
+    return 0;
+}
+
+/* Unicode's Cased: categories Lu, Ll, Lt plus Other_Lowercase / Other_Uppercase
+ * (PropList.txt, Unicode 15). Checked against Python 3.11 (Unicode 14) over all
+ * code points: equal except for the characters Unicode 15 added or moved into
+ * Other_Lowercase (U+10FC, U+A7F2-A7F4, U+AB69). */
+static int is_cased(int32_t c) {
+    static const int32_t other[][2] = {{0x00AA, 0x00AA},   {0x00BA, 0x00BA},   {0x02B0, 0x02B8},   {0x02C0, 0x02C1},
+                                       {0x02E0, 0x02E4},   {0x0345, 0x0345},   {0x037A, 0x037A},   {0x10FC, 0x10FC},
+                                       {0x1D2C, 0x1D6A},   {0x1D78, 0x1D78},   {0x1D9B, 0x1DBF},   {0x2071, 0x2071},
+                                       {0x207F, 0x207F},   {0x2090, 0x209C},   {0x2160, 0x217F},   {0x24B6, 0x24E9},
+                                       {0x2C7C, 0x2C7D},   {0xA69C, 0xA69D},   {0xA770, 0xA770},   {0xA7F2, 0xA7F4},
+                                       {0xA7F8, 0xA7F9},   {0xAB5C, 0xAB5F},   {0xAB69, 0xAB69},   {0x10780, 0x10780},
+                                       {0x10783, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x1E030, 0x1E06D},
+                                       {0x1F130, 0x1F149}, {0x1F150, 0x1F169}, {0x1F170, 0x1F189}};
+    utf8proc_category_t k = utf8proc_category(c);
+    if (k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL || k == UTF8PROC_CATEGORY_LT) return 1;
+    return in_ranges(c, other, sizeof other / sizeof *other);
+}
+
+/* Unicode's Case_Ignorable: categories Mn, Me, Cf, Lm, Sk plus Word_Break
+ * MidLetter, MidNumLet and Single_Quote (' . : and their look-alikes). Checked
+ * against Python 3.11 as is_cased (equal on every code point Unicode 14
+ * assigns). */
+static int is_case_ignorable(int32_t c) {
+    static const int32_t mid[][2] = {{0x27, 0x27},     {0x2E, 0x2E},     {0x3A, 0x3A},     {0xB7, 0xB7},
+                                     {0x387, 0x387},   {0x55F, 0x55F},   {0x5F4, 0x5F4},   {0x2018, 0x2019},
+                                     {0x2024, 0x2024}, {0x2027, 0x2027}, {0xFE13, 0xFE13}, {0xFE52, 0xFE52},
+                                     {0xFE55, 0xFE55}, {0xFF07, 0xFF07}, {0xFF0E, 0xFF0E}, {0xFF1A, 0xFF1A}};
+    utf8proc_category_t k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_ME || k == UTF8PROC_CATEGORY_CF ||
+           k == UTF8PROC_CATEGORY_LM || k == UTF8PROC_CATEGORY_SK || in_ranges(c, mid, sizeof mid / sizeof *mid);
+}
+
+/* Python's handle_capital_sigma for w[i] == U+03A3 in the word w[0, n):
+ * final sigma U+03C2 when a cased character precedes (skipping case-ignorable
+ * ones) and no cased character follows (skipping case-ignorable ones); else
+ * U+03C3. */
+static int32_t lower_sigma(const nchar *w, size_t n, size_t i) {
+    size_t j = i;
+    int32_t c = 0;
+    int before = 0;
+    while (j > 0) {
+        c = w[--j].cp;
+        if (!is_case_ignorable(c)) {
+            before = is_cased(c);
+            break;
+        }
+    }
+    if (!before) return 0x3C3;
+    for (j = i + 1; j < n; j++)
+        if (!is_case_ignorable(w[j].cp)) return is_cased(w[j].cp) ? 0x3C3 : 0x3C2;
+    return 0x3C2;
+}
+
+/* ---- encoding ------------------------------------------------------------------ */
 
 typedef struct {
     nchar *v;
@@ -413,17 +509,32 @@ static int encode_word(const pb_tokenizer *t, const nchar *r, size_t n, scratch 
     int strip = t->strip_accents < 0 ? t->lower : t->strip_accents;
     s->word.n = 0;
     for (size_t k = 0; k < n; k++) {
-        int32_t c = r[k].cp;
-        if (t->lower) c = utf8proc_tolower(c);
-        if (strip) { /* NFD, then drop category Mn */
-            utf8proc_int32_t d[32];
-            int last = 0;
-            utf8proc_ssize_t nd = utf8proc_decompose_char(c, d, 32, UTF8PROC_DECOMPOSE, &last);
-            if (nd < 0 || nd > 32) nd = 1, d[0] = c;
-            for (utf8proc_ssize_t j = 0; j < nd; j++)
-                if (utf8proc_category(d[j]) != UTF8PROC_CATEGORY_MN) PB_TRY(nvec_push(&s->word, d[j], r[k].b, r[k].e));
-        } else {
-            PB_TRY(nvec_push(&s->word, c, r[k].b, r[k].e));
+        /* token.lower() on the whole whitespace token: the full mapping, whose
+         * only expansion is U+0130 -> i U+0307, and (slow tokenizer only) the
+         * context-dependent Final_Sigma rule; all else maps one to one */
+        int32_t low[2] = {r[k].cp, -1};
+        if (t->lower) {
+            if (r[k].cp == 0x130) {
+                low[0] = 0x69, low[1] = 0x307;
+            } else if (r[k].cp == 0x3A3 && t->final_sigma) {
+                low[0] = lower_sigma(r, n, k);
+            } else {
+                low[0] = utf8proc_tolower(r[k].cp);
+            }
+        }
+        for (int m = 0; m < 2 && low[m] >= 0; m++) {
+            const int32_t c = low[m];
+            if (strip) { /* NFD, then drop category Mn */
+                utf8proc_int32_t d[32];
+                int last = 0;
+                utf8proc_ssize_t nd = utf8proc_decompose_char(c, d, 32, UTF8PROC_DECOMPOSE, &last);
+                if (nd < 0 || nd > 32) nd = 1, d[0] = c;
+                for (utf8proc_ssize_t j = 0; j < nd; j++)
+                    if (utf8proc_category(d[j]) != UTF8PROC_CATEGORY_MN)
+                        PB_TRY(nvec_push(&s->word, d[j], r[k].b, r[k].e));
+            } else {
+                PB_TRY(nvec_push(&s->word, c, r[k].b, r[k].e));
+            }
         }
     }
     /* _run_split_on_punc: each punctuation character is its own piece */

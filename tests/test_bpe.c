@@ -395,10 +395,146 @@ static void test_tokenizer_json(void **state) {
     remove(pj);
 }
 
+/* ---- special and added tokens in the text ---- */
+
+enum { MASK = NSPEC + 256 + NM, EOT = MASK + 1, XTOK = MASK + 10, XYTOK = MASK + 11, BCTOK = MASK + 12,
+       ABCD = MASK + 13, RTOK = MASK + 14, SWTOK = MASK + 15 };
+
+/* The fixture's vocabulary plus <mask> and <|endoftext|>; its path into pv. */
+static void write_special_vocab(const fx *f, char *pv, size_t cap) {
+    char p[512];
+    json_error_t je;
+    json_t *vocab = json_load_file(pb_test_path(p, sizeof p, f->dir, "vocab.json"), 0, &je);
+    assert_non_null(vocab);
+    json_object_set_new(vocab, "<mask>", json_integer(MASK));
+    json_object_set_new(vocab, "<|endoftext|>", json_integer(EOT));
+    assert_int_equal(json_dump_file(vocab, pb_test_path(pv, cap, f->dir, "sp_vocab.json"), 0), 0);
+    json_decref(vocab);
+}
+
+/* vocab.json + merges.txt, as RobertaTokenizer / GPT2Tokenizer: the text is
+ * split on the special tokens the vocabulary holds (longest first), each is
+ * its id, the pieces between are pre-tokenized and BPE-encoded on their own;
+ * <mask> (AddedToken lstrip=True) absorbs the whitespace before it. */
+static void test_special_tokens(void **state) {
+    fx *f = *state;
+    char pv[512], pm[512];
+    write_special_vocab(f, pv, sizeof pv);
+    fx g = *f;
+    assert_int_equal(pb_bpe_load(&g.t, pv, pb_test_path(pm, sizeof pm, f->dir, "merges.txt")), 0);
+    EXPECT(&g, "<s>", BOS);
+    EXPECT(&g, "<s><pad></s><unk>", BOS, PAD, EOS, 3);
+    EXPECT(&g, "<|endoftext|>", EOT);
+    /* "Hello" | <s> | "world": w o r l d merges o r(8), l d(10) only ("w or" needs Ġ) */
+    EXPECT(&g, "Hello<s>world", M_HELLO, BOS, B('w'), M_OR, M_LD);
+    /* </s> strips nothing: "Hello " | </s> | " world" ("Hello " -> Hello Ġ) */
+    EXPECT(&g, "Hello </s> world", M_HELLO, SP, EOS, M_WORLD);
+    /* <mask> lstrip: "Hello" | " <mask>" | " world"; every space before it goes */
+    {
+        const int32_t w[] = {M_HELLO, MASK, M_WORLD};
+        const char *const p[] = {"Hello", " <mask>", " world"};
+        expect_ids(&g, "Hello <mask> world", 18, w, 3, p);
+    }
+    EXPECT(&g, "Hello \t <mask>", M_HELLO, MASK);
+    EXPECT(&g, "<mask><mask> <mask>", MASK, MASK, MASK);
+    EXPECT(&g, " <mask>", MASK);
+    /* the whitespace an earlier token took is not taken again: </s> then <mask> */
+    EXPECT(&g, "</s> <mask>", EOS, MASK);
+    /* not verbatim: plain text ("<S>": punctuation, letter, punctuation runs; "<s" unfinished) */
+    EXPECT(&g, "<S>", B('<'), B('S'), B('>'));
+    EXPECT(&g, "a<s", B('a'), B('<'), B('s'));
+    EXPECT(&g, "<|endoftext|", B('<'), B('|'), B('e'), B('n'), M_DO, B('f'), B('t'), B('e'), B('x'), B('t'), B('|'));
+    /* the pair template around text holding specials */
+    pb_encoding e;
+    assert_int_equal(pb_bpe_encode_pair(g.t, "don't <mask>", "<s>", 8, PB_TRUNC_LONGEST_FIRST, &e), 0);
+    {
+        const int32_t w[] = {BOS, M_DON, M_APT, MASK, EOS, EOS, BOS, EOS};
+        expect_enc(&e, 8, w, 8);
+        assert_int_equal(e.offsets[2 * 3], 5); /* " <mask>" in a */
+        assert_int_equal(e.offsets[2 * 3 + 1], 12);
+    }
+    pb_encoding_free(&e);
+    pb_bpe_free(g.t);
+    /* a vocabulary without <mask>: "<mask>" is plain text */
+    EXPECT(f, "<mask>", B('<'), B('m'), B('a'), B('s'), B('k'), B('>'));
+    EXPECT(f, "<s>", BOS);
+}
+
+/* tokenizer.json: exactly its added_tokens are split out, with their ids and
+ * their lstrip / rstrip / single_word flags, as the tokenizers library does:
+ * non-normalized tokens first, then normalized ones in the pieces left,
+ * leftmost-longest within each pass. */
+static void test_added_tokens_json(void **state) {
+    fx *f = *state;
+    char pv[512], pj[512];
+    write_special_vocab(f, pv, sizeof pv);
+    json_error_t je;
+    json_t *vocab = json_load_file(pv, 0, &je);
+    assert_non_null(vocab);
+    json_t *merges = json_array();
+    for (int i = 0; i < NM; i++) json_array_append_new(merges, json_string(MERGES[i]));
+    json_t *added = json_pack(
+        "[{s:i, s:s, s:b, s:b, s:b, s:b, s:b}, {s:i, s:s, s:b, s:b, s:b, s:b, s:b},"
+        " {s:i, s:s}, {s:i, s:s}, {s:i, s:s, s:b}, {s:i, s:s, s:b}, {s:i, s:s, s:b}, {s:i, s:s, s:b}]",
+        "id", BOS, "content", "<s>", "single_word", 0, "lstrip", 0, "rstrip", 0, "normalized", 1, "special", 1,
+        "id", MASK, "content", "<mask>", "single_word", 0, "lstrip", 1, "rstrip", 0, "normalized", 0, "special", 1,
+        "id", XTOK, "content", "<x>", "id", XYTOK, "content", "<x>y", "id", BCTOK, "content", "bc", "normalized", 0,
+        "id", ABCD, "content", "abcd", "normalized", 1, "id", RTOK, "content", "[R]", "rstrip", 1, "id", SWTOK,
+        "content", "sw", "single_word", 1);
+    assert_non_null(added);
+    json_t *root = json_pack("{s:o, s:{s:s, s:o, s:o}}", "added_tokens", added, "model", "type", "BPE", "vocab",
+                             vocab, "merges", merges);
+    assert_non_null(root);
+    assert_int_equal(json_dump_file(root, pb_test_path(pj, sizeof pj, f->dir, "added.json"), 0), 0);
+    json_decref(root);
+    fx g = *f;
+    assert_int_equal(pb_bpe_load_json(&g.t, pj), 0);
+    assert_int_equal(pb_bpe_vocab_size(g.t), SWTOK + 1); /* added ids beyond model.vocab count */
+    assert_int_equal(pb_bpe_token_id(g.t, "<x>y"), XYTOK);
+    EXPECT(&g, "Hello <mask>", M_HELLO, MASK);
+    EXPECT(&g, "<s>the", BOS, B('t'), M_HE);
+    /* </s> is in model.vocab but not in added_tokens: plain text */
+    EXPECT(&g, "</s>", B('<'), B('/'), B('s'), B('>'));
+    /* longest first at the same position: "<x>y" over "<x>" */
+    EXPECT(&g, "<x>yz<x>z", XYTOK, B('z'), XTOK, B('z'));
+    /* pass order: the non-normalized "bc" is split out before the normalized "abcd" is looked for */
+    EXPECT(&g, "abcd", B('a'), BCTOK, B('d'));
+    EXPECT(&g, "ab cd", M_AB, SP, B('c'), B('d'));
+    /* rstrip: the whitespace after "[R]" goes with it */
+    {
+        const int32_t w[] = {B('a'), RTOK, B('b')};
+        const char *const p[] = {"a", "[R] \n ", "b"};
+        expect_ids(&g, "a[R] \n b", 8, w, 3, p);
+    }
+    /* single_word: only where no word character (\w) touches it */
+    EXPECT(&g, "a sw b", B('a'), SP, SWTOK, M_SPB);
+    EXPECT(&g, "swa", B('s'), B('w'), B('a'));
+    EXPECT(&g, "_sw", B('_'), B('s'), B('w'));
+    EXPECT(&g, "sw!", SWTOK, B('!'));
+    pb_bpe_free(g.t);
+    /* the fixture's tokenizer.json lists no added tokens: "<s>" is plain text there */
+    write_tokenizer_json(f->dir, "plain.json", 0);
+    assert_int_equal(pb_bpe_load_json(&g.t, pb_test_path(pj, sizeof pj, f->dir, "plain.json")), 0);
+    EXPECT(&g, "<s>", B('<'), B('s'), B('>'));
+    pb_bpe_free(g.t);
+    remove(pj);
+    /* a malformed entry is refused by index */
+    FILE *o = fopen(pb_test_path(pj, sizeof pj, f->dir, "bad_added.json"), "wb");
+    assert_non_null(o);
+    fputs("{\"added_tokens\": [{\"id\": 0, \"content\": \"<s>\"}, {\"id\": 1}],"
+          " \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}",
+          o);
+    fclose(o);
+    assert_int_equal(pb_bpe_load_json(&g.t, pj), PB_EFORMAT);
+    PB_ASSERT_MSG_HAS("bad_added.json: added_tokens[1]");
+    remove(pj);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_load),    cmocka_unit_test(test_words),
                                        cmocka_unit_test(test_whitespace), cmocka_unit_test(test_bytes),
                                        cmocka_unit_test(test_offsets), cmocka_unit_test(test_pair),
-                                       cmocka_unit_test(test_missing_symbol), cmocka_unit_test(test_tokenizer_json)};
+                                       cmocka_unit_test(test_missing_symbol), cmocka_unit_test(test_tokenizer_json),
+                                       cmocka_unit_test(test_special_tokens), cmocka_unit_test(test_added_tokens_json)};
     return cmocka_run_group_tests_name("bpe", tests, setup, teardown);
 }

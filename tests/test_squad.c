@@ -659,6 +659,86 @@ static void test_v2(void **state) {
     pb_test_tmpdir_remove(dir);
 }
 
+/* A split whose only question is whitespace: str.lstrip leaves "", which HF
+ * tokenizes to no tokens, so the row is [CLS] [SEP] context [SEP] (as for an
+ * empty question among others). The question token pool of that split stays
+ * empty (NULL), which fill must not offset. */
+static void test_empty_question(void **state) {
+    (void)state;
+    char dir[200];
+    make_data(dir, sizeof dir, "eq", "train-v1.1.json",
+              "{\"data\": [{\"paragraphs\": [{\"context\": \"w1 w2 w3\", \"qas\": [{\"id\": \"x\", \"question\": "
+              "\"  \", \"answers\": [{\"text\": \"w2\", \"answer_start\": 3}]}]}]}]}",
+              "dev-v1.1.json",
+              "{\"data\": [{\"paragraphs\": [{\"context\": \"w1 w2 w3\", \"qas\": [{\"id\": \"y\", \"question\": "
+              "\" \\t\", \"answers\": [{\"text\": \"w3\", \"answer_start\": 6}]}]}]}]}");
+    pb_task_opts o = {.data_dir = dir, .tokenizer = vocab(), .max_seq_length = 8, .doc_stride = 2};
+    pb_data_source ds;
+    int rc = pb_task_squad_open("squad", &o, &ds);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(ds.count(ds.ctx, PB_SPLIT_TRAIN), 1);
+    assert_int_equal(ds.count(ds.ctx, PB_SPLIT_DEV), 1);
+    pb_squad_feature x;
+    assert_int_equal(pb_squad_feature_get(&ds, PB_SPLIT_TRAIN, 0, &x), 0);
+    assert_int_equal(x.ctx_pos, 2); /* [CLS] [SEP] */
+    assert_int_equal(x.n_tok, 3);
+    assert_int_equal(x.start, 3); /* w2 = context token 1 */
+    assert_int_equal(x.end, 3);
+    pb_batch_buf bb;
+    assert_int_equal(pb_batch_buf_init(&bb, 1, 8), 0);
+    for (int split = PB_SPLIT_TRAIN; split <= PB_SPLIT_DEV; split++) {
+        long idx[1] = {0};
+        rc = ds.fill(ds.ctx, split, idx, 1, &bb);
+        if (rc) print_error("%s\n", pb_error_msg());
+        assert_int_equal(rc, 0);
+        const int32_t ids[8] = {CLS, SEP, W(1), W(2), W(3), SEP, 0, 0};
+        const int32_t mask[8] = {1, 1, 1, 1, 1, 1, 0, 0};
+        assert_memory_equal(bb.input_ids, ids, sizeof ids);
+        assert_memory_equal(bb.attention_mask, mask, sizeof mask);
+        assert_int_equal(bb.start_positions[0], split == PB_SPLIT_TRAIN ? 3 : 4);
+    }
+    pb_batch_buf_free(&bb);
+    /* post-processing and the metric work on it: the span w3 scores best */
+    float *l = logits_new(1, 8, -10.0f);
+    START(l, 8, 0, 4) = 1, END(l, 8, 0, 4) = 1;
+    const char **ans;
+    assert_int_equal(pb_squad_predict(&ds, PB_SPLIT_DEV, l, &ans), 0);
+    assert_string_equal(ans[0], "w3");
+    free(ans);
+    pb_metrics m;
+    assert_int_equal(ds.evaluate(ds.ctx, PB_SPLIT_DEV, l, &m), 0);
+    assert_true(m.value[0] == 100.0);
+    free(l);
+    ds.free(ds.ctx);
+    pb_test_tmpdir_remove(dir);
+}
+
+/* v2: a dev split with no gold answer at all (its gold pool stays NULL) still
+ * evaluates: the one impossible question predicted "" scores 100. */
+static void test_no_answers_split(void **state) {
+    (void)state;
+    char dir[200];
+    make_data(dir, sizeof dir, "na", "train-v2.0.json", v2_file("t1", "t2", "t3"), "dev-v2.0.json",
+              "{\"version\": \"v2.0\", \"data\": [{\"paragraphs\": [{\"context\": \"w1 w2 w3\", \"qas\": [{\"id\": "
+              "\"z\", \"question\": \"  \", \"answers\": [], \"is_impossible\": true}]}]}]}");
+    pb_task_opts o = {.data_dir = dir, .tokenizer = vocab(), .max_seq_length = 24, .doc_stride = 8};
+    pb_data_source ds;
+    int rc = pb_task_squad_open("squad_v2", &o, &ds);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    assert_int_equal(ds.count(ds.ctx, PB_SPLIT_DEV), 1);
+    float *l = logits_new(1, 24, -10.0f);
+    START(l, 24, 0, 0) = 5, END(l, 24, 0, 0) = 5; /* null score wins -> "" */
+    pb_metrics m;
+    assert_int_equal(ds.evaluate(ds.ctx, PB_SPLIT_DEV, l, &m), 0);
+    assert_string_equal(m.name[0], "exact");
+    assert_true(m.value[0] == 100.0);
+    free(l);
+    ds.free(ds.ctx);
+    pb_test_tmpdir_remove(dir);
+}
+
 /* ---- loader errors ---- */
 
 static int open_files(const char *sub, const char *train, const char *dev, pb_data_source *ds) {
@@ -771,6 +851,8 @@ int main(void) {
         cmocka_unit_test(test_features_roberta),
         cmocka_unit_test(test_postprocess_v11),
         cmocka_unit_test(test_v2),
+        cmocka_unit_test(test_empty_question),
+        cmocka_unit_test(test_no_answers_split),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_train_steps),
     };

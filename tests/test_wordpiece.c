@@ -98,6 +98,47 @@ static void test_vocab_lookup(void **state) {
     PB_ASSERT_MSG_HAS("/nonexistent/vocab.txt");
 }
 
+/* A vocab.txt entry that is not valid UTF-8 could never match (words are
+ * decoded to code points): refused, naming the file and the 1-based line. */
+static void expect_bad_vocab(const fx *f, const char *content, size_t len, const char *where) {
+    char p[512];
+    FILE *o = fopen(pb_test_path(p, sizeof p, f->dir, "bad_vocab.txt"), "wb");
+    assert_non_null(o);
+    assert_int_equal(fwrite(content, 1, len, o), len);
+    fclose(o);
+    pb_tokenizer *t = (pb_tokenizer *)1;
+    assert_int_equal(pb_tokenizer_load(&t, p), PB_EFORMAT);
+    assert_null(t);
+    PB_ASSERT_MSG_HAS(where);
+    PB_ASSERT_MSG_HAS("not valid UTF-8");
+    remove(p);
+}
+
+#define EXPECT_BAD(f, lit, where) expect_bad_vocab((f), (lit), sizeof(lit) - 1, (where))
+
+static void test_vocab_invalid_utf8(void **state) {
+    fx *f = *state;
+    /* Latin-1 "café" on line 3 */
+    EXPECT_BAD(f, "[UNK]\nhello\ncaf\xe9\nworld\n", "bad_vocab.txt:3:");
+    /* \r\n and \r end lines too: the lone continuation byte is on line 4 */
+    EXPECT_BAD(f, "[UNK]\r\na\r\rb\x80\n", "bad_vocab.txt:4:");
+    /* a UTF-16 surrogate (ED A0 80), an overlong (C0 AF), a truncated last line without newline */
+    EXPECT_BAD(f, "[UNK]\n\xed\xa0\x80\n", "bad_vocab.txt:2:");
+    EXPECT_BAD(f, "\xc0\xaf\n[UNK]\n", "bad_vocab.txt:1:");
+    EXPECT_BAD(f, "[UNK]\nok\n\xe4\xbd", "bad_vocab.txt:3:");
+    /* valid multi-byte entries and a BOM-less file load */
+    char p[512];
+    FILE *o = fopen(pb_test_path(p, sizeof p, f->dir, "good_vocab.txt"), "wb");
+    assert_non_null(o);
+    fputs("[UNK]\ncaf\xc3\xa9\n\xe4\xbd\xa0\n\xf0\x9f\x98\x80", o);
+    fclose(o);
+    pb_tokenizer *t = NULL;
+    assert_int_equal(pb_tokenizer_load(&t, p), 0);
+    assert_int_equal(pb_tokenizer_vocab_size(t), 4);
+    pb_tokenizer_free(t);
+    remove(p);
+}
+
 static void test_basic_and_wordpiece(void **state) {
     fx *f = *state;
     /* HF BertTokenizer docstring: lower -> "unwanted,running", strip accents é->e, punctuation split at ",",
@@ -144,6 +185,87 @@ static void test_basic_and_wordpiece(void **state) {
     EXPECT(f, "hello[MASK].", HELLO, MASK, DOT);
     /* not verbatim: lowercase "[mask]" is split on punctuation */
     EXPECT(f, "[mask]", LBR, MASKW, RBR);
+}
+
+/* Encode text and join the tokens with spaces; must equal want. */
+static void expect_pieces(const pb_tokenizer *t, const char *text, const char *want) {
+    int32_t *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(pb_tokenizer_encode(t, text, strlen(text), &ids, &n, NULL), 0);
+    char got[256];
+    size_t w = 0;
+    got[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *tok = pb_tokenizer_id_token(t, ids[i]);
+        assert_non_null(tok);
+        w += (size_t)snprintf(got + w, sizeof got - w, "%s%s", i ? " " : "", tok);
+        assert_true(w < sizeof got);
+    }
+    free(ids);
+    if (strcmp(got, want)) print_error("'%s' -> '%s', want '%s'\n", text, got, want);
+    assert_string_equal(got, want);
+}
+
+/* Lowercasing is Python's str.lower() on each whitespace token (the slow
+ * BertTokenizer): capital sigma becomes final sigma by Unicode's Final_Sigma
+ * rule, and U+0130 becomes "i" U+0307. Expectations: Python 3.11's lower()
+ * (e.g. 'ΟΔΟΣ'.lower() == 'οδος', 'ΣΟΦΟΣ' -> 'σοφος', 'Σ' -> 'σ', 'ΑΣ.' ->
+ * 'ας.', "ΑΣ'Α" -> "ασ'α", 'Α.Σ' -> 'α.ς', '.Σ' -> '.σ', 'ªΣ' -> 'ªς',
+ * 'ΑΣʰ' -> 'αςʰ', 'İ' -> 'i\u0307'), then accent stripping, the punctuation
+ * split and WordPiece over a vocabulary of single letters. */
+static void test_final_sigma(void **state) {
+    fx *f = *state;
+    static const char *const letters[] = {"\xce\xb1" /* α */, "\xce\xbf" /* ο */, "\xce\xb4" /* δ */,
+                                          "\xcf\x83" /* σ */, "\xcf\x82" /* ς */, "\xcf\x86" /* φ */,
+                                          "\xc2\xaa" /* ª */, "\xca\xb0" /* ʰ */, "i"};
+    char p[512];
+    FILE *o = fopen(pb_test_path(p, sizeof p, f->dir, "greek.txt"), "wb");
+    assert_non_null(o);
+    fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n.\n'\n-\n##\xcc\x87\n", o);
+    for (size_t i = 0; i < sizeof letters / sizeof *letters; i++) fprintf(o, "%s\n##%s\n", letters[i], letters[i]);
+    fclose(o);
+    pb_tokenizer *t = NULL;
+    assert_int_equal(pb_tokenizer_load(&t, p), 0);
+    /* ΟΔΟΣ -> οδος */
+    expect_pieces(t, "\xce\x9f\xce\x94\xce\x9f\xce\xa3", "\xce\xbf ##\xce\xb4 ##\xce\xbf ##\xcf\x82");
+    expect_pieces(t, "\xce\xa3\xce\x9f\xce\xa6\xce\x9f\xce\xa3", /* ΣΟΦΟΣ -> σοφος */
+                  "\xcf\x83 ##\xce\xbf ##\xcf\x86 ##\xce\xbf ##\xcf\x82");
+    expect_pieces(t, "\xce\xa3", "\xcf\x83");                                     /* Σ alone -> σ */
+    expect_pieces(t, "\xce\x91\xce\xa3.", "\xce\xb1 ##\xcf\x82 .");               /* ΑΣ. -> ας. ('.' ignorable) */
+    expect_pieces(t, "\xce\x91\xce\xa3\xce\x91", "\xce\xb1 ##\xcf\x83 ##\xce\xb1"); /* ΑΣΑ -> ασα */
+    expect_pieces(t, "\xce\x91\xce\xa3'\xce\x91", "\xce\xb1 ##\xcf\x83 ' \xce\xb1"); /* ΑΣ'Α -> ασ'α */
+    expect_pieces(t, "\xce\x91\xce\xa3-\xce\x91", "\xce\xb1 ##\xcf\x82 - \xce\xb1"); /* ΑΣ-Α -> ας-α */
+    expect_pieces(t, "\xce\x91.\xce\xa3", "\xce\xb1 . \xcf\x82");                 /* Α.Σ -> α.ς */
+    expect_pieces(t, ".\xce\xa3", ". \xcf\x83");                                  /* .Σ -> .σ */
+    expect_pieces(t, "\xce\x91\xce\xa3\xcc\x81", "\xce\xb1 ##\xcf\x82");          /* ΑΣ + U+0301 -> ας, unaccented */
+    expect_pieces(t, "\xc2\xaa\xce\xa3", "\xc2\xaa ##\xcf\x82");                  /* ªΣ -> ªς (ª Other_Lowercase) */
+    expect_pieces(t, "\xce\x91\xce\xa3\xca\xb0", "\xce\xb1 ##\xcf\x82 ##\xca\xb0"); /* ΑΣʰ -> αςʰ (ʰ ignorable) */
+    expect_pieces(t, "\xce\x91\xca\xb0 \xce\xa3", "\xce\xb1 ##\xca\xb0 \xcf\x83"); /* per whitespace token */
+    /* İ -> i U+0307: the accent strip drops U+0307; without stripping it stays */
+    expect_pieces(t, "\xc4\xb0", "i");
+    pb_tokenizer_set_case(t, 1, 0);
+    expect_pieces(t, "\xc4\xb0", "i ##\xcc\x87");
+    expect_pieces(t, "\xce\x9f\xce\x94\xce\x9f\xce\xa3", "\xce\xbf ##\xce\xb4 ##\xce\xbf ##\xcf\x82");
+    pb_tokenizer_set_case(t, 0, 0); /* cased: nothing is lowered */
+    expect_pieces(t, "\xce\xa3", "[UNK]");
+    pb_tokenizer_free(t);
+    /* a tokenizer.json is HF's fast tokenizer: its BertNormalizer lowercases
+     * char by char (Rust's char::to_lowercase), so Σ is always σ */
+    json_t *vocab = json_object();
+    assert_int_equal(pb_tokenizer_load(&t, p), 0);
+    for (int32_t id = 0; id < pb_tokenizer_vocab_size(t); id++)
+        json_object_set_new(vocab, pb_tokenizer_id_token(t, id), json_integer(id));
+    pb_tokenizer_free(t);
+    json_t *root = json_pack("{s:{s:s, s:b, s:b, s:n, s:b}, s:{s:s, s:s, s:o}}", "normalizer", "type",
+                             "BertNormalizer", "clean_text", 1, "handle_chinese_chars", 1, "strip_accents",
+                             "lowercase", 1, "model", "type", "WordPiece", "unk_token", "[UNK]", "vocab", vocab);
+    assert_non_null(root);
+    assert_int_equal(json_dump_file(root, pb_test_path(p, sizeof p, f->dir, "greek.json"), 0), 0);
+    json_decref(root);
+    assert_int_equal(pb_tokenizer_load(&t, p), 0);
+    expect_pieces(t, "\xce\x9f\xce\x94\xce\x9f\xce\xa3", "\xce\xbf ##\xce\xb4 ##\xce\xbf ##\xcf\x83");
+    expect_pieces(t, "\xc4\xb0", "i");
+    pb_tokenizer_free(t);
 }
 
 static void test_offsets(void **state) {
@@ -209,7 +331,10 @@ static void test_pair(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_vocab_lookup), cmocka_unit_test(test_basic_and_wordpiece),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_vocab_lookup),
+                                       cmocka_unit_test(test_vocab_invalid_utf8),
+                                       cmocka_unit_test(test_basic_and_wordpiece),
+                                       cmocka_unit_test(test_final_sigma),
                                        cmocka_unit_test(test_offsets), cmocka_unit_test(test_pair)};
     return cmocka_run_group_tests_name("wordpiece", tests, setup, teardown);
 }
