@@ -1,9 +1,11 @@
 # prunebench — plain Makefile; every dependency through pkg-config.
 # `make test` alone sets up a fresh Debian 12 machine (as root) and passes.
 
-DEB_PKGS := libopenblas-openmp-dev libyaml-dev libhdf5-dev gnuplot-nox libjansson-dev \
-            libutf8proc-dev libcmocka-dev pkg-config wordnet-base
-PY_PKGS  := python3-torch python3-h5py
+# Every Debian package a README command needs: the build, the data, and the
+# Python side of the tests (h5py reads our HDF5 files, PyTorch reads our
+# safetensors and regenerates the fixtures; nothing at run time needs Python).
+DEB_PKGS := build-essential pkg-config git libopenblas-openmp-dev libyaml-dev libhdf5-dev gnuplot-nox \
+            libjansson-dev libutf8proc-dev libcmocka-dev wordnet-base python3 python3-h5py python3-torch
 PC_PKGS  := openblas hdf5 jansson yaml-0.1 libutf8proc
 
 CC      ?= cc
@@ -36,13 +38,14 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench_engine
 
-.PHONY: reproduce-quick all deps test check asan ubsan bench fixtures reproduce clean format data data-clean pretrain
+.PHONY: reproduce-quick all deps test check asan ubsan bench fixtures reproduce clean format data data-clean pretrain \
+        fresh-check
 all: deps $(CLI)
 
 # Install missing Debian packages when root; otherwise print the apt-get line and fail.
 DEPS_STAMP := $(BUILD)/.deps-ok
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_PKGS) $(EXTRA_DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -85,16 +88,20 @@ ubsan:
 	  CLI=build-ubsan/bin/prunebench PB_CLI=build-ubsan/bin/prunebench test
 
 # Reference fixtures from PyTorch (Debian python3-torch, python3-h5py); needed only to regenerate.
-fixtures:
-	@for p in $(PY_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
-	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$p; } || exit 1; done
+fixtures: deps
 	/usr/bin/python3 tests/fixtures/gen_fixtures.py tests/fixtures
+
+# The README's test command in a clean Debian 12 root (tools/fresh-check.sh;
+# the root image is cached in /var/cache/prunebench-fresh). Needs root.
+fresh-check:
+	tools/fresh-check.sh
 
 $(BENCH): tests/bench/bench_engine.c $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-bench: deps $(BENCH)
+bench: deps $(BENCH) $(CLI)
 	$(BENCH)
+	tools/bench-threads.sh $(CLI)
 
 # ---- the paper's experiments (harness/experiments/, EXPERIMENTS.md) ----
 # Every spec of a profile runs into one store, results/runs/<profile>/

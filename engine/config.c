@@ -312,9 +312,11 @@ int pb_config_load_json(pb_config *cfg, const char *path) {
     return rc;
 }
 
-/* Shortest decimal that reads back (through strtod, as jansson does) to the same float. */
+/* Shortest decimal that reads back (through strtod, as jansson and Python do) to
+ * the same float: the first of %.1g .. %.17g that does (1e-12, not the
+ * 9.9999999999999998e-13 of a double printed with %.17g). */
 static void format_float(char *buf, size_t size, float x) {
-    for (int prec = 6; prec <= 17; prec++) {
+    for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, (double)x);
         if ((float)strtod(buf, NULL) == x) break;
     }
@@ -359,5 +361,141 @@ int pb_config_to_json(const pb_config *cfg, char **out_text) {
     snprintf(text, (size_t)n + 1, fmt, PB_CONFIG_ARGS);
 #undef PB_CONFIG_ARGS
     *out_text = text;
+    return 0;
+}
+
+/* ---- labels (id2label / label2id) ------------------------------------------ */
+
+void pb_config_labels_free(pb_config_labels *l) {
+    if (!l) return;
+    for (int i = 0; i < l->n; i++) free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->n = 0;
+}
+
+int pb_config_parse_labels(const char *json_text, const char *source, pb_config_labels *out) {
+    if (!source) source = "config.json";
+    if (!out) return PB_ERR(PB_EINVAL, "%s: pb_config_parse_labels: NULL output", source);
+    out->n = 0;
+    out->names = NULL;
+    if (!json_text) return PB_ERR(PB_EINVAL, "%s: no JSON text", source);
+    json_error_t err;
+    json_t *root = json_loads(json_text, 0, &err);
+    if (!root) return PB_ERR(PB_EFORMAT, "%s:%d:%d: JSON syntax error: %s", source, err.line, err.column, err.text);
+    const json_t *m = json_is_object(root) ? json_object_get(root, "id2label") : NULL;
+    int rc = 0;
+    const size_t k = m && json_is_object(m) ? json_object_size(m) : 0;
+    if (k > 0 && k <= (size_t)INT_MAX) {
+        out->names = calloc(k, sizeof *out->names);
+        if (!out->names) rc = PB_ERR(PB_ENOMEM, "%s: id2label of %zu labels", source, k);
+        /* the names in id order; keys that are not exactly "0" .. "k-1" give no names */
+        for (size_t i = 0; rc == 0 && i < k; i++) {
+            char key[24];
+            snprintf(key, sizeof key, "%zu", i);
+            const json_t *v = json_object_get(m, key);
+            if (!v || !json_is_string(v)) break;
+            out->names[i] = strdup(json_string_value(v));
+            if (!out->names[i]) rc = PB_ERR(PB_ENOMEM, "%s: id2label", source);
+            else out->n = (int)i + 1;
+        }
+        if (rc < 0 || (size_t)out->n != k) pb_config_labels_free(out);
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* n bytes of s appended to the growing text *buf. */
+static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (*len + n + 1 > c) c *= 2;
+        char *b = realloc(*buf, c);
+        if (!b) return PB_ERR(PB_ENOMEM, "config.json text (%zu bytes)", c);
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static int append_str(char **buf, size_t *len, size_t *cap, const char *s) {
+    return append(buf, len, cap, s, strlen(s));
+}
+
+/* s as a JSON string literal (quotes included, escaped). */
+static int append_json_string(char **buf, size_t *len, size_t *cap, const char *s) {
+    json_t *j = json_string(s);
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    if (!t) return PB_ERR(PB_EINVAL, "config.json: label name '%s' is not valid UTF-8", s);
+    int rc = append_str(buf, len, cap, t);
+    free(t);
+    return rc;
+}
+
+/* The names to write: labels when it has num_labels distinct names, else LABEL_<i>. */
+static int labels_usable(const pb_config *cfg, const pb_config_labels *labels) {
+    if (!labels || labels->n != cfg->num_labels || !labels->names) return 0;
+    for (int i = 0; i < labels->n; i++) {
+        json_t *j = labels->names[i] ? json_string(labels->names[i]) : NULL;
+        if (!j) return 0; /* NULL or not UTF-8 */
+        json_decref(j);
+        for (int k = 0; k < i; k++)
+            if (strcmp(labels->names[i], labels->names[k]) == 0) return 0; /* label2id needs unique keys */
+    }
+    return 1;
+}
+
+int pb_config_to_hf_json(const pb_config *cfg, const char *architecture, const pb_config_labels *labels,
+                         char **out_text) {
+    if (!out_text) return PB_ERR(PB_EINVAL, "pb_config_to_hf_json: NULL output");
+    *out_text = NULL;
+    char *base = NULL;
+    PB_TRY(pb_config_to_json(cfg, &base));
+    /* pb_config_to_json ends with "\n}\n": the extra keys go before it */
+    size_t blen = strlen(base);
+    if (blen < 3 || strcmp(base + blen - 3, "\n}\n") != 0) {
+        free(base);
+        return PB_ERR(PB_EINVAL, "config.json: unexpected pb_config_to_json layout");
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = append(&buf, &len, &cap, base, blen - 3);
+    free(base);
+    if (rc == 0 && architecture) {
+        rc = append_str(&buf, &len, &cap, ",\n  \"architectures\": [\n    ");
+        if (rc == 0) rc = append_json_string(&buf, &len, &cap, architecture);
+        if (rc == 0) rc = append_str(&buf, &len, &cap, "\n  ]");
+    }
+    const int named = labels_usable(cfg, labels);
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        rc = append_str(&buf, &len, &cap, pass == 0 ? ",\n  \"id2label\": {" : ",\n  \"label2id\": {");
+        for (int i = 0; rc == 0 && i < cfg->num_labels; i++) {
+            char id[24], dflt[32];
+            snprintf(id, sizeof id, "%d", i);
+            snprintf(dflt, sizeof dflt, "LABEL_%d", i);
+            const char *name = named ? labels->names[i] : dflt;
+            rc = append_str(&buf, &len, &cap, i ? ",\n    " : "\n    ");
+            if (pass == 0) {
+                if (rc == 0) rc = append_json_string(&buf, &len, &cap, id);
+                if (rc == 0) rc = append_str(&buf, &len, &cap, ": ");
+                if (rc == 0) rc = append_json_string(&buf, &len, &cap, name);
+            } else {
+                if (rc == 0) rc = append_json_string(&buf, &len, &cap, name);
+                if (rc == 0) rc = append_str(&buf, &len, &cap, ": ");
+                if (rc == 0) rc = append_str(&buf, &len, &cap, id);
+            }
+        }
+        if (rc == 0) rc = append_str(&buf, &len, &cap, "\n  }");
+    }
+    if (rc == 0) rc = append_str(&buf, &len, &cap, "\n}\n");
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *out_text = buf;
     return 0;
 }

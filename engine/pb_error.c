@@ -5,9 +5,11 @@
 #include <string.h>
 
 static _Thread_local char pb_error_buf[1024];
+static _Thread_local char pb_error_where_buf[160];
 
 int pb_error_set(int code, const char *file, int line, const char *fmt, ...) {
-    /* the message a user acts on first; the error kind and source location after it */
+    /* the message is what the user acts on; the kind and source location are
+     * kept apart for --debug (pb_error_where) */
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
     va_list ap;
@@ -15,13 +17,17 @@ int pb_error_set(int code, const char *file, int line, const char *fmt, ...) {
     int n = vsnprintf(pb_error_buf, sizeof pb_error_buf, fmt, ap);
     va_end(ap);
     if (n < 0) n = 0;
-    if ((size_t)n < sizeof pb_error_buf)
-        snprintf(pb_error_buf + n, sizeof pb_error_buf - (size_t)n, " (%s; %s:%d)", pb_error_name(code), base, line);
+    (void)n;
+    snprintf(pb_error_where_buf, sizeof pb_error_where_buf, "%s; %s:%d", pb_error_name(code), base, line);
     return code;
 }
 
 const char *pb_error_msg(void) { return pb_error_buf; }
-void pb_error_clear(void) { pb_error_buf[0] = '\0'; }
+const char *pb_error_where(void) { return pb_error_where_buf; }
+void pb_error_clear(void) {
+    pb_error_buf[0] = '\0';
+    pb_error_where_buf[0] = '\0';
+}
 
 const char *pb_error_name(int code) {
     switch (code) {

@@ -25,8 +25,11 @@ int pb_error_set(int code, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-/* Last message recorded on this thread ("" if none). */
+/* Last message recorded on this thread ("" if none): what went wrong and
+ * where in the user's input, without the source location. */
 const char *pb_error_msg(void);
+/* The last error's kind and source location, "invalid; runconfig.c:256" ("" if none). */
+const char *pb_error_where(void);
 void pb_error_clear(void);
 const char *pb_error_name(int code);
 

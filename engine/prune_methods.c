@@ -26,7 +26,7 @@ static int magnitude_score(const pb_prune_ctx *ctx, const float *w, const float 
 
 const pb_prune_method pb_prune_method_magnitude = {
     .name = "magnitude",
-    .summary = "|w|",
+    .summary = "gradual magnitude pruning (GMP): keep the largest |w| at every pruning step",
     .state_floats_per_weight = 0,
     .oneshot = 0,
     .score = magnitude_score,
@@ -46,7 +46,7 @@ static int random_score(const pb_prune_ctx *ctx, const float *w, const float *g,
 
 const pb_prune_method pb_prune_method_random = {
     .name = "random",
-    .summary = "uniform random scores from (seed, parameter index, element)",
+    .summary = "random pruning, the control: uniform scores from (seed, parameter, element)",
     .state_floats_per_weight = 0,
     .oneshot = 0,
     .score = random_score,
@@ -70,7 +70,7 @@ static int movement_score(const pb_prune_ctx *ctx, const float *w, const float *
 
 const pb_prune_method pb_prune_method_movement = {
     .name = "movement",
-    .summary = "accumulated -w * dL/dw (movement pruning)",
+    .summary = "movement pruning (Sanh et al. 2020): keep the largest accumulated -w * dL/dw",
     .state_floats_per_weight = 1,
     .oneshot = 0,
     .score = movement_score,
@@ -81,7 +81,7 @@ const pb_prune_method pb_prune_method_movement = {
 
 const pb_prune_method pb_prune_method_oneshot = {
     .name = "oneshot",
-    .summary = "|w| once at the first pruning step, masks then fixed",
+    .summary = "one-shot magnitude: |w| once at the first pruning step, then the mask is fixed",
     .state_floats_per_weight = 0,
     .oneshot = 1,
     .score = magnitude_score,

@@ -242,17 +242,42 @@ static int read_tensor(FILE *f, const char *path, uint64_t base, const st_entry 
 
 /* ---- load ----------------------------------------------------------------- */
 
-/* Record an extra tensor's name in the report (comma-separated, "..." once full). */
-static void note_extra(pb_st_report *rep, const char *name) {
+/* Append a copy of name to the list *list of *n names. */
+static int push_name(char ***list, int *n, const char *name) {
+    char **l = realloc(*list, sizeof *l * (size_t)(*n + 1));
+    if (!l) return PB_ERR(PB_ENOMEM, "tensor name list");
+    *list = l;
+    l[*n] = strdup(name);
+    if (!l[*n]) return PB_ERR(PB_ENOMEM, "tensor name '%s'", name);
+    (*n)++;
+    return 0;
+}
+
+static void free_names(char **list, int n) {
+    for (int i = 0; i < n; i++) free(list[i]);
+    free(list);
+}
+
+void pb_st_report_free(pb_st_report *rep) {
     if (!rep) return;
+    free_names(rep->unexpected, rep->n_extra);
+    free_names(rep->missing, rep->n_missing);
+    rep->unexpected = rep->missing = NULL;
+}
+
+/* Record an extra tensor's name in the report: the full list, and the short
+ * text (comma-separated, "..." once full). */
+static int note_extra(pb_st_report *rep, char ***list, int *n_listed, const char *name) {
+    PB_TRY(push_name(list, n_listed, name));
     size_t used = strlen(rep->extra), need = strlen(name) + (used ? 2 : 0);
     if (used + need + 4 >= sizeof rep->extra) {
         if (used + 4 < sizeof rep->extra && (used < 3 || strcmp(rep->extra + used - 3, "...") != 0))
             strcat(rep->extra, used ? ",..." : "...");
-        return;
+        return 0;
     }
     if (used) strcat(rep->extra, ", ");
     strcat(rep->extra, name);
+    return 0;
 }
 
 int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n_missing, int *n_extra) {
@@ -261,6 +286,7 @@ int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n
     PB_TRY(pb_safetensors_load_report(m, path, allow_missing, &rep));
     if (n_missing) *n_missing = rep.n_missing;
     if (n_extra) *n_extra = rep.n_extra;
+    pb_st_report_free(&rep);
     return 0;
 }
 
@@ -268,6 +294,9 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
     if (!m || !path || !rep) return PB_ERR(PB_EINVAL, "pb_safetensors_load: NULL argument");
     rep->n_missing = rep->n_extra = 0;
     rep->extra[0] = '\0';
+    rep->unexpected = rep->missing = NULL;
+    char **unexpected = NULL, **missing_names = NULL;
+    int n_unexpected = 0, n_missing_names = 0;
     int rc = 0;
     FILE *f = NULL;
     char *hdr = NULL;
@@ -391,7 +420,8 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
                 e->tied_decoder = 1;
             else {
                 extra++;
-                note_extra(rep, e->name);
+                rc = note_extra(rep, &unexpected, &n_unexpected, e->name);
+                if (rc < 0) goto done;
             }
             continue;
         }
@@ -426,6 +456,7 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
             goto done;
         }
         missing++;
+        if ((rc = push_name(&missing_names, &n_missing_names, m->params[i].name)) < 0) goto done;
     }
 
     /* data */
@@ -447,7 +478,8 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
         if (!w || e->dt->kind == DT_OTHER || e->ndim != 2 || e->shape[0] != (uint64_t)w->shape[0] ||
             e->shape[1] != (uint64_t)w->shape[1]) {
             extra++;
-            note_extra(rep, e->name);
+            rc = note_extra(rep, &unexpected, &n_unexpected, e->name);
+            if (rc < 0) goto done;
             continue;
         }
         free(dec);
@@ -462,7 +494,8 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
         for (size_t j = 0; equal && j < w->numel; j++) equal = dec[j] == we[j];
         if (!equal) {
             extra++;
-            note_extra(rep, e->name);
+            rc = note_extra(rep, &unexpected, &n_unexpected, e->name);
+            if (rc < 0) goto done;
         }
     }
 
@@ -470,8 +503,15 @@ done:
     if (rc == 0) {
         rep->n_missing = missing;
         rep->n_extra = extra;
+        rep->unexpected = unexpected;
+        rep->missing = missing_names;
         if (rep->loaded)
             for (int i = 0; i < m->n_params; i++) rep->loaded[i] = (unsigned char)seen[i];
+    } else {
+        free_names(unexpected, n_unexpected);
+        free_names(missing_names, n_missing_names);
+        rep->unexpected = rep->missing = NULL;
+        rep->extra[0] = '\0';
     }
     free(dec);
     free(scratch);
@@ -609,42 +649,51 @@ static int write_text_atomic(const char *path, const char *text) {
 }
 
 int pb_hf_folder_save(const pb_model *m, const char *dir) {
+    return pb_hf_folder_save_labels(m, dir, NULL);
+}
+
+int pb_hf_folder_save_labels(const pb_model *m, const char *dir, const pb_config_labels *labels) {
     if (!m || !dir) return PB_ERR(PB_EINVAL, "pb_hf_folder_save: NULL argument");
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return PB_ERR(PB_EIO, "cannot create folder '%s': %s", dir, strerror(errno));
-    char *cfg_text = NULL, *out = NULL, *cpath = join_path(dir, "config.json"),
-         *wpath = join_path(dir, "model.safetensors");
-    json_t *root = NULL;
+    char *out = NULL, *cpath = join_path(dir, "config.json"), *wpath = join_path(dir, "model.safetensors");
     int rc = 0;
     if (!cpath || !wpath) {
         rc = PB_ERR(PB_ENOMEM, "'%s': out of memory", dir);
         goto done;
     }
-    if ((rc = pb_config_to_json(&m->cfg, &cfg_text)) < 0) goto done;
-    json_error_t jerr;
-    root = json_loads(cfg_text, 0, &jerr);
-    if (!root || !json_is_object(root)) {
-        rc = PB_ERR(PB_EFORMAT, "'%s': config text does not parse back: %s", cpath, jerr.text);
-        goto done;
-    }
-    json_t *arch = json_pack("[s]", pb_hf_architecture(m->cfg.model_type, m->head));
-    if (!arch || json_object_set_new(root, "architectures", arch) < 0) {
-        rc = PB_ERR(PB_ENOMEM, "'%s': out of memory", cpath);
-        goto done;
-    }
-    out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!out) {
-        rc = PB_ERR(PB_ENOMEM, "'%s': cannot serialize", cpath);
-        goto done;
-    }
+    /* a regression head is Hugging Face's sequence classifier with one label */
+    pb_config c = m->cfg;
+    if (m->head == PB_HEAD_REG) c.num_labels = 1;
+    /* written as text, not through jansson's dump, which prints reals with %.17g */
+    if ((rc = pb_config_to_hf_json(&c, pb_hf_architecture(c.model_type, m->head), labels, &out)) < 0) goto done;
+    size_t n = strlen(out);
+    if (n && out[n - 1] == '\n') out[n - 1] = '\0'; /* write_text_atomic adds it */
     if ((rc = write_text_atomic(cpath, out)) < 0) goto done;
     rc = pb_safetensors_save(m, wpath);
 done:
-    json_decref(root);
     free(out);
-    free(cfg_text);
     free(cpath);
     free(wpath);
+    return rc;
+}
+
+int pb_hf_folder_load_labels(const char *dir, pb_config_labels *labels) {
+    if (!dir || !labels) return PB_ERR(PB_EINVAL, "pb_hf_folder_load_labels: NULL argument");
+    labels->n = 0;
+    labels->names = NULL;
+    char *p = join_path(dir, "config.json");
+    if (!p) return PB_ERR(PB_ENOMEM, "'%s': out of memory", dir);
+    json_error_t jerr;
+    json_t *root = json_load_file(p, 0, &jerr);
+    int rc = 0;
+    if (!root) rc = PB_ERR(PB_EFORMAT, "'%s':%d:%d: %s", p, jerr.line, jerr.column, jerr.text);
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    if (rc == 0 && !text) rc = PB_ERR(PB_ENOMEM, "'%s': out of memory", p);
+    if (rc == 0) rc = pb_config_parse_labels(text, p, labels);
+    free(text);
+    json_decref(root);
+    free(p);
     return rc;
 }
 
@@ -661,6 +710,7 @@ int pb_hf_folder_load(pb_model *m, const char *dir, pb_head_kind head, int num_l
                       uint64_t seed, pb_st_report *rep) {
     if (!m || !dir) return PB_ERR(PB_EINVAL, "pb_hf_folder_load: NULL argument");
     pb_st_report local;
+    const int own = rep == NULL;
     if (!rep) rep = &local;
     memset(rep, 0, sizeof *rep);
     pb_config cfg;
@@ -687,6 +737,7 @@ int pb_hf_folder_load(pb_model *m, const char *dir, pb_head_kind head, int num_l
     rep->loaded = NULL;
     free(loaded);
     free(wpath);
+    if (rc < 0 || own) pb_st_report_free(rep);
     if (rc < 0) pb_model_free(m);
     return rc;
 }

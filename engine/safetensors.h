@@ -28,15 +28,24 @@
  * Either count pointer may be NULL. */
 int pb_safetensors_load(pb_model *m, const char *path, int allow_missing, int *n_missing, int *n_extra);
 
-/* pb_safetensors_load with the details: which model tensors the file had
- * (loaded, when the caller passes an [n_params] array) and the names of the
- * tensors the model lacks (the first ones, comma-separated, "..." when cut). */
+/* pb_safetensors_load with the details, as Hugging Face's loading info
+ * reports them: which model tensors the file had (loaded, when the caller
+ * passes an [n_params] array), every tensor of the file the model does not use
+ * ("unexpected", by its name in the file) and every model tensor the file
+ * lacks ("missing": it keeps its value, the newly initialized head of a
+ * pretraining checkpoint), plus the first unexpected names as one text
+ * (comma-separated, "..." when cut). The lists are allocated on success and
+ * freed by pb_st_report_free (also after pb_hf_folder_load and
+ * pb_io_load_checkpoint_report); on error nothing is left to free. */
 typedef struct {
     int n_missing, n_extra;
     unsigned char *loaded; /* optional, caller's [n_params]; 1 where the file had the tensor */
     char extra[512];
+    char **unexpected; /* [n_extra] names in the file, in header order */
+    char **missing;    /* [n_missing] model parameter names, in parameter-table order */
 } pb_st_report;
 int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing, pb_st_report *rep);
+void pb_st_report_free(pb_st_report *rep);
 
 /* Write every parameter as F32 under its Hugging Face name. Tensors appear in
  * the engine's table order (header keys and data buffer alike, contiguous, no
@@ -50,11 +59,16 @@ int pb_safetensors_save(const pb_model *m, const char *path);
  * "BertForSequenceClassification", "RobertaForMaskedLM". */
 const char *pb_hf_architecture(pb_model_type type, pb_head_kind head);
 
-/* Write dir/config.json (pb_config_to_json plus "architectures") and
- * dir/model.safetensors; dir is created if absent. */
+/* Write dir/config.json (pb_config_to_hf_json: the config with
+ * "architectures", id2label and label2id; floats in their shortest form;
+ * num_labels 1 for a regression head) and dir/model.safetensors; dir is
+ * created if absent. labels: the class names (NULL: LABEL_0, LABEL_1, ...). */
 int pb_hf_folder_save(const pb_model *m, const char *dir);
+int pb_hf_folder_save_labels(const pb_model *m, const char *dir, const pb_config_labels *labels);
 /* Read dir/config.json through pb_config_load_json. */
 int pb_hf_folder_load_config(const char *dir, pb_config *cfg);
+/* The id2label names of dir/config.json (pb_config_parse_labels; n = 0 when none). */
+int pb_hf_folder_load_labels(const char *dir, pb_config_labels *labels);
 
 /* Build a model from a Hugging Face folder (config.json + model.safetensors):
  * the config's shape, head `head` (num_labels overrides the config's for a
@@ -63,8 +77,10 @@ int pb_hf_folder_load_config(const char *dir, pb_config *cfg);
  * LayerNorm 1/0, biases 0) and the file's tensors replace it. The embeddings
  * and encoder must all be in the file (PB_ENOTFOUND names the first absent
  * one); the pooler and task head may be absent (a pretraining checkpoint)
- * and are counted in rep->n_missing; tensors the model lacks are reported in
- * rep (n_extra, extra). On error the model is freed. rep may be NULL. */
+ * and are counted and named in rep (n_missing, missing); tensors the model
+ * lacks are reported in rep (n_extra, unexpected, extra). Free rep with
+ * pb_st_report_free. On error the model is freed and rep holds nothing to
+ * free. rep may be NULL. */
 int pb_hf_folder_load(pb_model *m, const char *dir, pb_head_kind head, int num_labels, int max_rows, int max_seq,
                       uint64_t seed, pb_st_report *rep);
 

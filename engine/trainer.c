@@ -109,13 +109,31 @@ int pb_train_predict_eval(pb_model *m, const pb_data_source *ds, int split, int 
     return predict(m, ds, split, batch_size, ds->reduce != NULL, out, stride);
 }
 
-static int evaluate(pb_model *m, const pb_data_source *ds, int batch_size, pb_metrics *out) {
+int pb_train_evaluate(pb_model *m, const pb_data_source *ds, int split, int batch_size, pb_metrics *out) {
+    if (!m || !ds || !out) return PB_ERR(PB_EINVAL, "pb_train_evaluate: NULL argument");
+    memset(out, 0, sizeof *out);
+    if (batch_size <= 0) return PB_ERR(PB_EINVAL, "evaluation batch size %d: expected > 0", batch_size);
+    if (ds->head != m->head)
+        return PB_ERR(PB_EINVAL, "task '%s' needs a %s head; the model has %s", ds->name, pb_head_name(ds->head),
+                      pb_head_name(m->head));
+    if (ds->seq > m->max_seq)
+        return PB_ERR(PB_ERANGE, "task '%s' rows of %d tokens exceed the model's %d", ds->name, ds->seq, m->max_seq);
+    if (ds->vocab_size > m->cfg.vocab_size)
+        return PB_ERR(PB_ERANGE, "task '%s' uses token ids up to %d; the model's vocabulary has %d", ds->name,
+                      ds->vocab_size - 1, m->cfg.vocab_size);
+    if (ds->head == PB_HEAD_CLS && ds->num_labels != m->cfg.num_labels)
+        return PB_ERR(PB_EINVAL, "task '%s' has %d labels; the model's num_labels is %d", ds->name, ds->num_labels,
+                      m->cfg.num_labels);
     float *logits;
     size_t stride;
-    PB_TRY(pb_train_predict_eval(m, ds, PB_SPLIT_DEV, batch_size, &logits, &stride));
-    int rc = ds->evaluate(ds->ctx, PB_SPLIT_DEV, logits, out);
+    PB_TRY(pb_train_predict_eval(m, ds, split, batch_size, &logits, &stride));
+    int rc = ds->evaluate(ds->ctx, split, logits, out);
     free(logits);
     return rc;
+}
+
+static int evaluate(pb_model *m, const pb_data_source *ds, int batch_size, pb_metrics *out) {
+    return pb_train_evaluate(m, ds, PB_SPLIT_DEV, batch_size, out);
 }
 
 static int push_eval(pb_train_result *r, double epoch, const pb_metrics *mt) {

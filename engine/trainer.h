@@ -88,5 +88,10 @@ int pb_train_predict(pb_model *m, const pb_data_source *ds, int split, int batch
 /* What evaluate takes: the logits, or their per-example summary when the
  * task has a reduce callback. */
 int pb_train_predict_eval(pb_model *m, const pb_data_source *ds, int split, int batch_size, float **out, size_t *stride);
+/* The evaluation the trainer runs (every eval_every_epochs and at the end,
+ * with batch_size = the spec's): the split's predictions in batches of
+ * batch_size (dropout off) scored by the task's metric. The model's head,
+ * length, vocabulary and num_labels must fit the task (errors say which). */
+int pb_train_evaluate(pb_model *m, const pb_data_source *ds, int split, int batch_size, pb_metrics *out);
 
 #endif

@@ -22,6 +22,18 @@ typedef struct {
     long progress_every;
 } pb_cell_opts;
 
+/* What loading the model reported, as Hugging Face's loading info does (the
+ * harness prints it as a warning): the tensors of the file the model did not
+ * use ("unexpected") and the model's tensors the file lacked, which keep their
+ * fresh initialization ("missing": e.g. the classifier of a masked-LM
+ * checkpoint). The names are joined by ", " (cut with "..." when longer than
+ * the buffer; result.h5 has them all). */
+typedef struct {
+    const char *architecture; /* the model loaded, e.g. "BertForSequenceClassification" (static) */
+    int n_unexpected, n_missing;
+    char unexpected[1024], missing[1024];
+} pb_cell_load;
+
 typedef struct {
     int status;             /* PB_TRAIN_* */
     char reason[256];
@@ -30,9 +42,42 @@ typedef struct {
     long steps;
     double wall_seconds;
     int kd_cache_hit;       /* teacher logits came from the cache */
+    pb_cell_load load;      /* what loading the model reported */
 } pb_cell_outcome;
 
+/* Train one cell into o->out_dir, which is created only once the model, the
+ * data (and a KD teacher's logits) have opened: an early failure leaves no
+ * folder. DIR/model.h5 remembers the tokenizer the task read (a folder's or
+ * data.tokenizer's files, or the starting checkpoint's; io.h) and the task's
+ * class names, so that `export` writes a folder that loads again. */
 int pb_cell_run(const pb_runconfig *rc, const pb_cell_opts *o, pb_cell_outcome *out);
+
+/* Score a model on its task's dev split without training: rc's model (a
+ * checkpoint, a Hugging Face folder or init: random), task, data, seed (the
+ * initialization of missing tensors), threads, train.batch_size (evaluation
+ * batches) and train.max_seq_length; the rest of rc is not used. A
+ * checkpoint's remembered tokenizer serves the task when data.tokenizer is
+ * not given. The metrics are those the trainer's final evaluation computes
+ * (pb_train_evaluate) for the same model and batch size. With o->out_dir,
+ * writes DIR/result.h5 (results/SCHEMA.md): status done, the metrics, one
+ * evaluation at epoch 0, no steps (empty curves), the sparsity audit when the
+ * model has zeros, the costs and the provenance; DIR is created only then. */
+typedef struct {
+    const char *out_dir; /* DIR for result.h5; NULL: no file */
+    const char *cell_id; /* the id stored in result.h5; NULL: "eval-" and a hash of the resolved run config */
+} pb_cell_eval_opts;
+
+typedef struct {
+    pb_metrics metrics;       /* dev metrics */
+    long examples;            /* dev examples scored */
+    int pruned;               /* some audited weight is zero (result.h5 has an audit) */
+    double encoder_sparsity;  /* zeros over the encoder's weights, fraction */
+    double selected_sparsity; /* zeros over the audited tensors, fraction */
+    double wall_seconds;      /* the evaluation */
+    pb_cell_load load;      /* what loading the model reported */
+} pb_cell_eval_outcome;
+
+int pb_cell_eval(const pb_runconfig *rc, const pb_cell_eval_opts *o, pb_cell_eval_outcome *out);
 
 /* SHA-256 digests (results/digest.h) of what a cell reads, as its result
  * records them: the task's data folder ("" for built-in data) and the model

@@ -15,7 +15,8 @@
 #include "tok.h"
 
 int pb_cli_tasks(int argc, char **argv) {
-    if (argc > 0) return pb_cli_usage_error("tasks: unexpected argument '%s'", argv[0]);
+    int st = pb_cli_parse("tasks", argc, argv, NULL, 0, NULL, 0, NULL);
+    if (st) return st;
     int n;
     const pb_task_info *t = pb_task_list(&n);
     printf("task\tkind\tfiles\tmetric\n");
@@ -26,16 +27,14 @@ int pb_cli_tasks(int argc, char **argv) {
 /* Ids of each stdin line (pairs split at the first tab with --pair), with the
  * model's template as Hugging Face's tokenizer(text) adds it. */
 int pb_cli_tokenize(int argc, char **argv) {
-    const char *path = NULL;
-    int pair = 0, max_len = 512;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) path = argv[++i];
-        else if (!strcmp(argv[i], "--pair")) pair = 1;
-        else if (!strcmp(argv[i], "--max-length") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &max_len) || max_len < 4)
-                return pb_cli_usage_error("tokenize: --max-length needs an integer >= 4");
-        } else return pb_cli_usage_error("tokenize: unexpected argument '%s'", argv[i]);
-    }
+    const char *path = NULL, *pair_s = NULL, *max_s = NULL;
+    int max_len = 512;
+    const pb_cli_opt opts[] = {{"--tokenizer", "PATH", &path}, {"--pair", NULL, &pair_s}, {"--max-length", "N", &max_s}};
+    int st = pb_cli_parse("tokenize", argc, argv, opts, 3, NULL, 0, NULL);
+    if (st) return st;
+    if (max_s && (pb_cli_parse_int(max_s, &max_len) || max_len < 4))
+        return pb_cli_usage_error("tokenize: --max-length '%s': expected an integer >= 4", max_s);
+    const int pair = pair_s != NULL;
     if (!path) return pb_cli_usage_error("tokenize: needs --tokenizer PATH (vocab.txt, tokenizer.json or a model folder)");
     pb_tok *t = NULL;
     if (pb_tok_load(&t, path) < 0) return pb_cli_fail();
@@ -66,32 +65,56 @@ int pb_cli_tokenize(int argc, char **argv) {
 }
 
 int pb_cli_export(int argc, char **argv) {
-    const char *ckpt = NULL, *out = NULL, *tokp = NULL, *head_name = "cls";
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc) ckpt = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) tokp = argv[++i];
-        else if (!strcmp(argv[i], "--head") && i + 1 < argc) head_name = argv[++i];
-        else return pb_cli_usage_error("export: unexpected argument '%s'", argv[i]);
-    }
-    if (!ckpt || !out) return pb_cli_usage_error("export: needs --checkpoint MODEL.h5 and --out DIR");
-    pb_head_kind head;
-    if (pb_head_from_name(head_name, &head) < 0) return pb_cli_fail();
+    const char *ckpt = NULL, *out = NULL, *tokp = NULL, *head_name = NULL;
+    const pb_cli_opt opts[] = {{"--checkpoint", "MODEL.h5", &ckpt},
+                               {"--out", "DIR", &out},
+                               {"--tokenizer", "PATH", &tokp},
+                               {"--head", "cls|reg|span|mc|mlm", &head_name}};
+    int st = pb_cli_parse("export", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
+    if (st) return st;
+    if (!ckpt) return pb_cli_usage_error("export: needs --checkpoint MODEL.h5");
+    if (!out) return pb_cli_usage_error("export: needs --out DIR");
+    pb_head_kind head = PB_HEAD_CLS;
+    if (head_name && pb_head_from_name(head_name, &head) < 0)
+        return pb_cli_usage_error("export: --head '%s': expected one of cls, reg, span, mc, mlm", head_name);
     pb_config cfg;
     if (pb_io_read_checkpoint_config(ckpt, &cfg) < 0) return pb_cli_fail();
+    /* the tokenizer: --tokenizer, else the files the checkpoint remembers */
     pb_tok *tok = NULL;
+    pb_io_tokenizer kept;
+    memset(&kept, 0, sizeof kept);
     if (tokp && pb_tok_load(&tok, tokp) < 0) return pb_cli_fail();
+    if (!tokp && pb_io_read_checkpoint_tokenizer(ckpt, &kept) < 0) return pb_cli_fail();
+    pb_config_labels labels;
+    if (pb_io_read_checkpoint_labels(ckpt, &labels) < 0) {
+        pb_tok_free(tok);
+        pb_io_tokenizer_free(&kept);
+        return pb_cli_fail();
+    }
     pb_model m;
     int rc = pb_model_init(&m, &cfg, head, 1, 8);
     if (rc == 0) {
         rc = pb_io_load_checkpoint(&m, ckpt, 0, NULL, NULL);
-        if (rc == 0) rc = pb_hf_folder_save(&m, out);
+        if (rc == 0) rc = pb_hf_folder_save_labels(&m, out, &labels);
         if (rc == 0 && tok) rc = pb_tok_save_files(tok, out);
+        if (rc == 0 && kept.n > 0) rc = pb_io_tokenizer_write(&kept, out);
         pb_model_free(&m);
     }
+    const int given = tok != NULL, n_kept = kept.n;
     pb_tok_free(tok);
+    pb_io_tokenizer_free(&kept);
+    pb_config_labels_free(&labels);
     if (rc < 0) return pb_cli_fail();
-    printf("%s: config.json, model.safetensors%s\n", out, tok ? " and the tokenizer files" : "");
+    if (given || n_kept)
+        printf("%s: config.json, model.safetensors and the tokenizer files%s\n", out,
+               given ? "" : " the checkpoint remembers");
+    else {
+        printf("%s: config.json, model.safetensors\n", out);
+        fprintf(stderr,
+                "prunebench: warning: %s remembers no tokenizer and no --tokenizer was given: %s has no tokenizer "
+                "files\n",
+                ckpt, out);
+    }
     return 0;
 }
 
@@ -114,14 +137,13 @@ static void print_metrics_json(const pb_metrics *m) {
 }
 
 int pb_cli_metric(int argc, char **argv) {
-    if (argc < 1) return pb_cli_usage_error("metric: needs a task (squad, squad_v2 or glue-<task>)");
-    const char *task = argv[0], *data = NULL, *pred = NULL, *labels = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
-        else if (!strcmp(argv[i], "--pred") && i + 1 < argc) pred = argv[++i];
-        else if (!strcmp(argv[i], "--labels") && i + 1 < argc) labels = argv[++i];
-        else return pb_cli_usage_error("metric: unexpected argument '%s'", argv[i]);
-    }
+    const char *data = NULL, *pred = NULL, *labels = NULL, *pos[1];
+    const pb_cli_opt opts[] = {{"--data", "DEV.json", &data}, {"--pred", "FILE", &pred}, {"--labels", "FILE", &labels}};
+    int n_pos = 0;
+    int st = pb_cli_parse("metric", argc, argv, opts, 3, pos, 1, &n_pos);
+    if (st) return st;
+    if (n_pos < 1) return pb_cli_usage_error("metric: needs a task (squad, squad_v2 or glue-<task>)");
+    const char *task = pos[0];
     if (!strcmp(task, "squad") || !strcmp(task, "squad_v2")) {
         if (!data || !pred) return pb_cli_usage_error("metric %s: needs --data DEV.json and --pred PREDICTIONS.json", task);
         char *json = NULL;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "figures.h"
 #include "pb_error.h"
+#include "preflight.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -130,8 +131,10 @@ static int parse_shard(const char *s, int *i, int *n) {
     return 0;
 }
 
-static void default_store(const pb_spec *s, char *buf, size_t cap) {
-    snprintf(buf, cap, "results/runs/%s", s->name);
+/* The store of make reproduce, so `run SPEC --dry-run` after it shows its cells. */
+static void default_store(char *buf, size_t cap) {
+    const char *env = getenv("PB_STORE");
+    snprintf(buf, cap, "%s", env && *env ? env : "results/runs/default");
 }
 
 static int dry_run(const pb_spec *s, const char *store, const size_t *idx, size_t n_idx) {
@@ -150,7 +153,16 @@ static int dry_run(const pb_spec *s, const char *store, const size_t *idx, size_
     }
     double secs = 0;
     size_t known = 0, pending = 0;
-    if (pb_run_estimate(s, store, "results/runs", &secs, &known, &pending) < 0) return pb_cli_fail();
+    /* rates from the finished cells of this store and of the stores beside it */
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", store);
+    size_t len = strlen(parent);
+    while (len > 1 && parent[len - 1] == '/') parent[--len] = '\0';
+    char *slash = strrchr(parent, '/');
+    if (!slash) snprintf(parent, sizeof parent, ".");
+    else if (slash == parent) parent[1] = '\0';
+    else *slash = '\0';
+    if (pb_run_estimate(s, store, parent, &secs, &known, &pending) < 0) return pb_cli_fail();
     char d[32];
     fmt_duration(secs, d, sizeof d);
     printf("%zu cells (%zu selected), %zu pending; estimated %s of training on this machine's past cells", s->n_cells,
@@ -161,43 +173,69 @@ static int dry_run(const pb_spec *s, const char *store, const size_t *idx, size_
 }
 
 int pb_cli_run(int argc, char **argv) {
-    const char *spec_path = NULL, *store = NULL, *cache = NULL;
-    int jobs = 1, threads = 0, shard_i = 0, shard_n = 1, dry = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
-        else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
-        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &jobs) || jobs < 1 || jobs > 64)
-                return pb_cli_usage_error("run: --jobs '%s': expected an integer in [1, 64]", argv[i]);
-        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &threads) || threads < 1)
-                return pb_cli_usage_error("run: --threads '%s': expected a positive integer", argv[i]);
-        } else if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
-            if (parse_shard(argv[++i], &shard_i, &shard_n))
-                return pb_cli_usage_error("run: --shard '%s': expected i/N with 0 <= i < N", argv[i]);
-        } else if (!strcmp(argv[i], "--dry-run")) dry = 1;
-        else if (argv[i][0] == '-') return pb_cli_usage_error("run: unknown option '%s'", argv[i]);
-        else if (!spec_path) spec_path = argv[i];
-        else return pb_cli_usage_error("run: unexpected argument '%s'", argv[i]);
-    }
-    if (!spec_path) return pb_cli_usage_error("run: needs a spec (SPEC.yaml)");
+    const char *store = NULL, *cache = NULL, *jobs_s = NULL, *threads_s = NULL, *shard_s = NULL, *dry_s = NULL,
+               *over_s = NULL, *pos[1];
+    const pb_cli_opt opts[] = {{"--store", "DIR", &store},     {"--cache", "DIR", &cache},
+                               {"--jobs", "N", &jobs_s},        {"--threads", "T", &threads_s},
+                               {"--shard", "i/N", &shard_s},    {"--dry-run", NULL, &dry_s},
+                               {"--oversubscribe", NULL, &over_s}};
+    int jobs = 1, threads = 0, shard_i = 0, shard_n = 1, n_pos = 0;
+    int st = pb_cli_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 1, &n_pos);
+    if (st) return st;
+    if (jobs_s && (pb_cli_parse_int(jobs_s, &jobs) || jobs < 1 || jobs > 64))
+        return pb_cli_usage_error("run: --jobs '%s': expected an integer in [1, 64]", jobs_s);
+    if ((st = pb_cli_positive_int("run", "--threads", threads_s, &threads))) return st;
+    if (shard_s && parse_shard(shard_s, &shard_i, &shard_n))
+        return pb_cli_usage_error("run: --shard '%s': expected i/N with 0 <= i < N", shard_s);
+    const int dry = dry_s != NULL;
+    if (n_pos < 1) return pb_cli_usage_error("run: needs a spec (SPEC.yaml)");
+    const char *spec_path = pos[0];
+    /* spinning OpenMP threads of oversubscribed workers slow everything down
+     * several-fold: refuse unless asked */
     const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads && cores > 0 && (long)jobs * threads > cores)
-        fprintf(stderr, "prunebench: run: warning: --jobs %d x --threads %d exceeds the %ld cores\n", jobs, threads,
-                cores);
+    if (cores > 0 && (long)jobs > cores && !over_s)
+        return pb_cli_usage_error("run: --jobs %d exceeds the %ld cores; use fewer jobs, or --oversubscribe", jobs,
+                                  cores);
+    if (threads && cores > 0 && (long)jobs * threads > cores && !over_s)
+        return pb_cli_usage_error("run: --jobs %d x --threads %d exceeds the %ld cores; lower them, or add "
+                                  "--oversubscribe",
+                                  jobs, threads, cores);
     pb_spec s;
     if (pb_spec_load(&s, spec_path, NULL) < 0) return pb_cli_fail();
     char store_buf[4096];
     if (!store) {
-        default_store(&s, store_buf, sizeof store_buf);
+        default_store(store_buf, sizeof store_buf);
         store = store_buf;
     }
     int ret = 0;
-    if (dry) {
-        size_t *idx = NULL, n_idx = 0;
-        if (pb_spec_shard(&s, shard_i, shard_n, &idx, &n_idx) < 0) ret = pb_cli_fail();
-        else ret = dry_run(&s, store, idx, n_idx);
+    size_t *idx = NULL, n_idx = 0, n_problems = 0;
+    char *problems = NULL;
+    if (pb_spec_shard(&s, shard_i, shard_n, &idx, &n_idx) < 0 ||
+        pb_preflight_check(&s, idx, n_idx, &problems, &n_problems) < 0) {
+        ret = pb_cli_fail();
         free(idx);
+        pb_spec_free(&s);
+        return ret;
+    }
+    if (dry) {
+        ret = dry_run(&s, store, idx, n_idx);
+        if (ret == 0) {
+            if (n_problems) {
+                printf("pre-flight: %zu problem%s; a run would stop before training:\n%s", n_problems,
+                       n_problems == 1 ? "" : "s", problems);
+                ret = EXIT_BAD_INPUT;
+            } else {
+                printf("pre-flight: every model, task and teacher of the %zu cells opens\n", n_idx);
+            }
+        }
+    } else if (n_problems) {
+        fprintf(stderr, "prunebench: run %s: %zu problem%s found before training; nothing ran:\n%s", s.name,
+                n_problems, n_problems == 1 ? "" : "s", problems);
+        ret = EXIT_BAD_INPUT;
+    }
+    free(idx);
+    free(problems);
+    if (dry || ret) {
         pb_spec_free(&s);
         return ret;
     }
@@ -236,9 +274,13 @@ int pb_cli_run(int argc, char **argv) {
            "in %s -> %s\n",
            s.name, sum.selected, sum.skipped, sum.done, sum.stale, sum.diverged, sum.failed, sum.stopped, el, exp_path);
     pb_spec_free(&s);
-    if (g_stop) return 130;
-    /* the exit status counts the failed cells (capped below the shell's signal codes) */
-    return sum.failed > 0 ? (int)(sum.failed < 100 ? sum.failed : 100) : 0;
+    if (g_stop) return EXIT_INTERRUPTED;
+    if (sum.failed > 0 || sum.diverged > 0) {
+        fprintf(stderr, "prunebench: run %s: %zu cell%s failed and %zu diverged (see %s/cells/<id>/error.txt)\n",
+                s.name, sum.failed, sum.failed == 1 ? "" : "s", sum.diverged, store);
+        return sum.failed > 0 ? EXIT_BAD_INPUT : 0;
+    }
+    return 0;
 }
 
 /* "a,b,c" into up to cap names (pointers into buf). */
@@ -252,23 +294,20 @@ static int split_list(char *buf, const char **out, int cap) {
 }
 
 int pb_cli_table(int argc, char **argv) {
-    const char *path = NULL, *format = "md", *rows = NULL, *cols = NULL, *metric = NULL, *refs = NULL, *out = NULL,
+    const char *path = NULL, *format = NULL, *rows = NULL, *cols = NULL, *metric = NULL, *refs = NULL, *out = NULL,
                *title = NULL;
-    int no_refs = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) format = argv[++i];
-        else if (!strcmp(argv[i], "--rows") && i + 1 < argc) rows = argv[++i];
-        else if (!strcmp(argv[i], "--cols") && i + 1 < argc) cols = argv[++i];
-        else if (!strcmp(argv[i], "--metric") && i + 1 < argc) metric = argv[++i];
-        else if (!strcmp(argv[i], "--refs") && i + 1 < argc) refs = argv[++i];
-        else if (!strcmp(argv[i], "--no-refs")) no_refs = 1;
-        else if (!strcmp(argv[i], "--title") && i + 1 < argc) title = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (argv[i][0] == '-') return pb_cli_usage_error("table: unknown option '%s'", argv[i]);
-        else if (!path) path = argv[i];
-        else return pb_cli_usage_error("table: unexpected argument '%s'", argv[i]);
-    }
+    const char *no_refs_s = NULL;
+    const pb_cli_opt opts[] = {{"--format", "md|latex", &format}, {"--rows", "AXES", &rows},
+                               {"--cols", "AXES", &cols},        {"--metric", "M", &metric},
+                               {"--refs", "FILE", &refs},        {"--no-refs", NULL, &no_refs_s},
+                               {"--title", "T", &title},         {"--out", "FILE", &out}};
+    int n_pos = 0;
+    int prc = pb_cli_parse("table", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &path, 1, &n_pos);
+    if (prc) return prc;
     if (!path) return pb_cli_usage_error("table: needs an experiment file (STORE/NAME.h5)");
+    if (refs && no_refs_s) return pb_cli_usage_error("table: --refs and --no-refs exclude each other");
+    const int no_refs = no_refs_s != NULL;
+    if (!format) format = "md";
     pb_table_opts o;
     memset(&o, 0, sizeof o);
     if (!strcmp(format, "md")) o.format = PB_TABLE_MD;
@@ -310,13 +349,10 @@ int pb_cli_table(int argc, char **argv) {
 
 int pb_cli_plot(int argc, char **argv) {
     const char *path = NULL, *out = NULL, *gnuplot = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--gnuplot") && i + 1 < argc) gnuplot = argv[++i];
-        else if (argv[i][0] == '-') return pb_cli_usage_error("plot: unknown option '%s'", argv[i]);
-        else if (!path) path = argv[i];
-        else return pb_cli_usage_error("plot: unexpected argument '%s'", argv[i]);
-    }
+    const pb_cli_opt opts[] = {{"--out", "DIR", &out}, {"--gnuplot", "PATH", &gnuplot}};
+    int n_pos = 0;
+    int prc = pb_cli_parse("plot", argc, argv, opts, 2, &path, 1, &n_pos);
+    if (prc) return prc;
     if (!path || !out) return pb_cli_usage_error("plot: needs an experiment file (STORE/NAME.h5) and --out DIR");
     pb_store *st = NULL;
     if (pb_store_open(&st, path) < 0) return pb_cli_fail();

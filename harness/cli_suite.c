@@ -13,24 +13,21 @@
 
 static int suite_vocab(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--in") && i + 1 < argc) in = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else return pb_cli_usage_error("suite vocab: unexpected argument '%s'", argv[i]);
-    }
+    const pb_cli_opt opts[] = {{"--in", "vocab.json", &in}, {"--out", "vocab.txt", &out}};
+    int st = pb_cli_parse("suite vocab", argc, argv, opts, 2, NULL, 0, NULL);
+    if (st) return st;
     if (!in || !out) return pb_cli_usage_error("suite vocab: needs --in vocab.json and --out vocab.txt");
     if (pb_suite_vocab_convert(in, out) < 0) return pb_cli_fail();
     return 0;
 }
 
 static int suite_build(int argc, char **argv) {
-    const char *cache = pb_suite_cache_root(), *spam = NULL, *wordnet = "/usr/share/wordnet";
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
-        else if (!strcmp(argv[i], "--spam") && i + 1 < argc) spam = argv[++i];
-        else if (!strcmp(argv[i], "--wordnet") && i + 1 < argc) wordnet = argv[++i];
-        else return pb_cli_usage_error("suite build: unexpected argument '%s'", argv[i]);
-    }
+    const char *cache = NULL, *spam = NULL, *wordnet = NULL;
+    const pb_cli_opt opts[] = {{"--cache", "DIR", &cache}, {"--spam", "DIR", &spam}, {"--wordnet", "DIR", &wordnet}};
+    int st = pb_cli_parse("suite build", argc, argv, opts, 3, NULL, 0, NULL);
+    if (st) return st;
+    if (!cache) cache = pb_suite_cache_root();
+    if (!wordnet) wordnet = "/usr/share/wordnet";
     char spam_dir[4096], suite[4096], corpus[4096], ham[4200], wn[4200], spam_out[4200];
     if (!spam) {
         snprintf(spam_dir, sizeof spam_dir, "%s/data/spam/package/data", cache);

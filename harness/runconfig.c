@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "pb_error.h"
+#include "registry.h"
 
 /* Run configs are a few hundred bytes; anything this large is not one. */
 #define RC_MAX_BYTES (16u << 20)
@@ -365,7 +366,8 @@ typedef enum { RC_INT, RC_U64, RC_FLOAT, RC_BOOL, RC_STRING, RC_ENUM, RC_SECTION
 
 enum {
     RC_REQUIRED = 1u, /* missing key is an error */
-    RC_NULLABLE = 2u  /* RC_SECTION: absent or null leaves it disabled (an int flag at enabled_offset) */
+    RC_NULLABLE = 2u, /* RC_SECTION: absent or null leaves it disabled (an int flag at enabled_offset) */
+    RC_TASK = 4u      /* RC_STRING: a name in the task registry (tasks/registry.h) */
 };
 
 typedef struct rc_field rc_field;
@@ -529,7 +531,7 @@ static const rc_field rc_top_fields[] = {
     {.key = "task",
      .type = RC_STRING,
      .offset = offsetof(pb_runconfig, task),
-     .flags = RC_REQUIRED,
+     .flags = RC_REQUIRED | RC_TASK,
      .what = "a task name"},
     {.key = "data",
      .type = RC_SECTION,
@@ -734,6 +736,19 @@ static int parse_field(rc_ctx *c, const rc_field *f, const rc_node *k, const rc_
     case RC_STRING: {
         char *s = NULL;
         PB_TRY(read_string(c, v, path, f->what, &s));
+        if ((f->flags & RC_TASK) && !pb_task_find(s)) {
+            int n = 0;
+            const pb_task_info *t = pb_task_list(&n);
+            const char *names[64];
+            size_t nn = 0;
+            for (int i = 0; i < n && nn < 64; i++) names[nn++] = t[i].name;
+            char hint[128];
+            suggest(hint, sizeof hint, s, names, nn);
+            int r = rc_fail(c, PB_EINVAL, v->line, v->col, path,
+                            "unknown task '%.60s'%s; expected a registered task (prunebench tasks)", s, hint);
+            free(s);
+            return r;
+        }
         free(*(char **)p);
         *(char **)p = s;
         return 0;

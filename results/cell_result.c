@@ -155,6 +155,8 @@ static int write_root_attrs(hid_t f, const char *path, const pb_cell_info *info,
         {"model_sha256", str_or_empty(info->model_sha256)},
         {"start_time", str_or_empty(info->start_time)},
         {"end_time", str_or_empty(info->end_time)},
+        {"unexpected_tensors", str_or_empty(info->unexpected_tensors)},
+        {"missing_tensors", str_or_empty(info->missing_tensors)},
     };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         PB_TRY(pb_h5_write_string_attr(f, path, strs[i][0], strs[i][1]));

@@ -33,6 +33,11 @@ typedef struct {
     const char *model_sha256; /* of the model it started from (file, or the folder's model and tokenizer files) */
     const char *start_time; /* ISO 8601, e.g. "2024-05-01T12:00:00Z" */
     const char *end_time;   /* ISO 8601 */
+    /* loading the model (Hugging Face's loading info): the tensors of the file the model did
+     * not use, and the model's tensors the file lacked (newly initialized), each as names
+     * joined by ", "; NULL or "" when none */
+    const char *unexpected_tensors;
+    const char *missing_tensors;
 } pb_cell_info;
 
 /* Write the result of one cell to `path` (atomically; an existing file is

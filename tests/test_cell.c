@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cell.h"
 #include "io.h"
@@ -216,6 +218,13 @@ static void test_checkpoint_source(void **state) {
     if (r) print_error("%s\n", pb_error_msg());
     assert_int_equal(r, 0); /* the MLM head is extra, the classifier and pooler are new */
     assert_int_equal(oc.status, PB_TRAIN_DONE);
+    /* ... and reported by name, as Hugging Face does */
+    assert_string_equal(oc.load.architecture, "BertForSequenceClassification");
+    assert_int_equal(oc.load.n_missing, 4);
+    assert_string_equal(oc.load.missing,
+                        "bert.pooler.dense.weight, bert.pooler.dense.bias, classifier.weight, classifier.bias");
+    assert_true(oc.load.n_unexpected > 0);
+    PB_ASSERT_HAS(oc.load.unexpected, "cls.predictions.");
     /* drop one encoder tensor: refused, naming it */
     hid_t f = H5Fopen(ck, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
@@ -224,6 +233,53 @@ static void test_checkpoint_source(void **state) {
     assert_int_equal(pb_cell_run(&rc, &o, &oc), PB_ENOTFOUND);
     PB_ASSERT_MSG_HAS("bert.encoder.layer.0.output.dense.weight");
     pb_runconfig_free(&rc);
+}
+
+/* A cell that fails before training (no model, no task, bad data) leaves no --out folder. */
+static int path_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void test_early_failure_no_out(void **state) {
+    (void)state;
+    char out[512], yaml[512], text[1200], cmd[2048];
+    pb_test_path(out, sizeof out, g_dir, "never-made");
+    snprintf(text, sizeof text,
+             "model: {checkpoint: \"%s/absent-model.h5\"}\ntask: toy\n"
+             "train: {epochs: 1, batch_size: 8, max_seq_length: 16}\n",
+             g_dir);
+    pb_test_path(yaml, sizeof yaml, g_dir, "absent-model.yaml");
+    write_file(yaml, text);
+    /* the library */
+    pb_runconfig rc;
+    pb_runconfig_init(&rc);
+    assert_int_equal(pb_runconfig_load(&rc, yaml), 0);
+    pb_cell_opts o = {.out_dir = out};
+    pb_cell_outcome oc;
+    assert_true(pb_cell_run(&rc, &o, &oc) < 0);
+    PB_ASSERT_MSG_HAS("absent-model.h5");
+    pb_runconfig_free(&rc);
+    assert_false(path_exists(out));
+    /* a task whose data folder is missing */
+    snprintf(text, sizeof text,
+             "model: {init: random, config: {model_type: bert, vocab_size: 64, hidden_size: 16, num_hidden_layers: 1,\n"
+             "        num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32}}\n"
+             "task: glue-rte\ndata: {dir: \"%s/no-such-rte\", tokenizer: \"%s/no-vocab.txt\"}\n",
+             g_dir, g_dir);
+    pb_runconfig_init(&rc);
+    assert_int_equal(pb_runconfig_parse(&rc, text, "no-data.yaml"), 0);
+    assert_true(pb_cell_run(&rc, &o, &oc) < 0);
+    pb_runconfig_free(&rc);
+    assert_false(path_exists(out));
+    /* the command line: exit 1 naming the checkpoint, no folder */
+    snprintf(cmd, sizeof cmd, "%s train '%s' --out '%s' 2>&1", g_cli, yaml, out);
+    int st;
+    char *txt = slurp_cmd(cmd, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    assert_non_null(strstr(txt, "absent-model.h5"));
+    free(txt);
+    assert_false(path_exists(out));
 }
 
 /* Claim 1: BERT-base embeddings are about a fifth of the parameters and none of the FLOPs. */
@@ -335,6 +391,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_train_and_inspect), cmocka_unit_test(test_resume_equal),
                                        cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli),
                                        cmocka_unit_test(test_checkpoint_source), cmocka_unit_test(test_tokenize_cli),
-                                       cmocka_unit_test(test_scaled_recipe)};
+                                       cmocka_unit_test(test_scaled_recipe),
+                                       cmocka_unit_test(test_early_failure_no_out)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }

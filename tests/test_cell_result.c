@@ -97,6 +97,7 @@ static void make_fixture(fixture *x) {
         .model_sha256 = NULL,
         .start_time = "2024-05-01T12:00:00Z",
         .end_time = "2024-05-01T12:00:12Z",
+        .unexpected_tensors = "cls.predictions.bias, cls.predictions.transform.dense.weight",
     };
 }
 
@@ -302,7 +303,7 @@ static void test_round_trip(void **state) {
 
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
-    /* root attributes: 14 strings, 7 numbers */
+    /* root attributes: 18 strings, 7 numbers */
     expect_str_attr(f, "format", "prunebench-cell-1");
     expect_str_attr(f, "cell_id", "spam/gmp/s90/seed3");
     expect_str_attr(f, "run", RUN_YAML);
@@ -319,6 +320,8 @@ static void test_round_trip(void **state) {
     expect_str_attr(f, "model_sha256", "");
     expect_str_attr(f, "start_time", "2024-05-01T12:00:00Z");
     expect_str_attr(f, "end_time", "2024-05-01T12:00:12Z");
+    expect_str_attr(f, "unexpected_tensors", "cls.predictions.bias, cls.predictions.transform.dense.weight");
+    expect_str_attr(f, "missing_tensors", "");
     expect_f64_attr(f, "threads", 4);
     expect_f64_attr(f, "steps", 5);
     expect_f64_attr(f, "steps_per_epoch", 2);
@@ -326,7 +329,7 @@ static void test_round_trip(void **state) {
     expect_f64_attr(f, "tokens", 40960.0);
     expect_f64_attr(f, "dense_flops", 3.5e12);
     expect_f64_attr(f, "sparse_flops", 1.25e12);
-    assert_int_equal(n_attrs(f, "/"), 23);
+    assert_int_equal(n_attrs(f, "/"), 25);
     assert_int_equal(n_links(f, "/"), 5);
 
     /* metrics */

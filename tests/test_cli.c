@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "prune.h"
 #include "testutil.h"
 
 #define FIXTURES "tests/fixtures"
@@ -232,8 +233,18 @@ static void test_usage(void **state) {
         int code;
         const char *needle;
     } cases[] = {
-        {"help", 0, "prunebench grad --model"},
-        {"--help", 0, "--kd-teacher"},
+        {"help", 0, "exit status:"},
+        {"--help", 0, "commands:"},
+        {"help grad", 0, "--kd-teacher"},
+        {"grad -h", 0, "usage: prunebench grad"},
+        {"help nonexistent", 2, "unknown command 'nonexistent'"},
+        {"trian", 2, "did you mean 'train'?"},
+        {"run --jobs", 2, "run: --jobs needs a value"},
+        {"run spec.yaml --jobs=", 2, "--jobs ''"},
+        {"train r.yaml --out", 2, "--out needs a value"},
+        {"table", 2, "run 'prunebench help table'"},
+        {"costs --config c.json --bogus", 2, "costs: unknown option '--bogus'"},
+        {"methods extra", 2, "unexpected argument 'extra'"},
         {"--version", 0, "prunebench "},
         {"", 2, "usage"},
         {"frobnicate", 2, "prunebench: unknown command 'frobnicate'"},
@@ -255,6 +266,66 @@ static void test_usage(void **state) {
         PB_ASSERT_HAS(text, cases[i].needle);
         free(text);
     }
+}
+
+/* The conventions every command keeps, over the commands `prunebench help`
+ * lists (so a new command is covered without editing this test): `CMD --help`,
+ * `CMD -h` and `help CMD` print the command's usage on stdout and exit 0. */
+static void test_conventions(void **state) {
+    (void)state;
+    char *overview = NULL;
+    assert_int_equal(run_cli("help", &overview, NULL), 0);
+    const char *p = strstr(overview, "commands:\n");
+    assert_non_null(p);
+    p += strlen("commands:\n");
+    int n = 0;
+    while (p[0] == ' ' && p[1] == ' ' && p[2] != ' ') {
+        char name[32];
+        assert_int_equal(sscanf(p, "%31s", name), 1);
+        static const char *const forms[] = {"%s --help", "%s -h", "help %s"};
+        for (size_t f = 0; f < 3; f++) {
+            char args[96], want[64], *out = NULL;
+            snprintf(args, sizeof args, forms[f], name);
+            snprintf(want, sizeof want, "usage: prunebench %s", name);
+            const int code = run_cli(args, &out, NULL);
+            if (code != 0 || !strstr(out, want)) print_error("prunebench %s: exit %d, stdout:\n%s\n", args, code, out);
+            assert_int_equal(code, 0);
+            PB_ASSERT_HAS(out, want);
+            free(out);
+        }
+        n++;
+        p = strchr(p, '\n');
+        assert_non_null(p);
+        p++;
+    }
+    assert_true(n >= 14);
+    /* the exit statuses are documented where users look */
+    PB_ASSERT_HAS(overview, "  1    an error");
+    PB_ASSERT_HAS(overview, "  2    usage");
+    PB_ASSERT_HAS(overview, "  3    training diverged");
+    PB_ASSERT_HAS(overview, "  130  interrupted");
+    free(overview);
+
+    /* methods: every method of the engine's registry with its summary */
+    char *out = NULL;
+    assert_int_equal(run_cli("methods", &out, NULL), 0);
+    const pb_prune_method *m;
+    for (int i = 0; (m = pb_prune_method_at(i)) != NULL; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "%s\t%s\n", m->name, m->summary);
+        PB_ASSERT_HAS(out, line);
+    }
+    free(out);
+
+    /* an error names the file for the user; the source location only with --debug */
+    char *err = NULL;
+    assert_int_equal(run_cli("costs --config /nonexistent/config.json", NULL, &err), 1);
+    PB_ASSERT_HAS(err, "/nonexistent/config.json");
+    assert_null(strstr(err, ".c:"));
+    free(err);
+    assert_int_equal(run_cli("--debug costs --config /nonexistent/config.json", NULL, &err), 1);
+    PB_ASSERT_HAS(err, "config.c:");
+    free(err);
 }
 
 static void test_input_errors(void **state) {
@@ -384,9 +455,10 @@ int main(void) {
     }
     fclose(f);
 
-    struct CMUnitTest tests[MAX_CASES + 3];
+    struct CMUnitTest tests[MAX_CASES + 4];
     int n = 0;
     tests[n++] = (struct CMUnitTest){"usage", test_usage, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"conventions", test_conventions, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"input_errors", test_input_errors, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"deterministic", test_deterministic, NULL, NULL, NULL};
     for (int i = 0; i < n_cases; i++) tests[n++] = (struct CMUnitTest){cases[i], test_case, NULL, NULL, cases[i]};

@@ -176,6 +176,69 @@ static void test_round_trip(void **state) {
     assert_null(text);
 }
 
+/* config.json as Hugging Face writes it: id2label / label2id, architectures,
+ * shortest floats; it parses back to the same config and its names. */
+static void test_hf_json(void **state) {
+    (void)state;
+    pb_config c, back;
+    pb_config_default(&c);
+    c.num_labels = 3;
+    c.hidden_dropout_prob = 0.123456789f;
+    char *text = NULL;
+    assert_int_equal(pb_config_to_hf_json(&c, NULL, NULL, &text), 0);
+    PB_ASSERT_HAS(text, "\"layer_norm_eps\": 1e-12,");
+    PB_ASSERT_HAS(text, "\"hidden_dropout_prob\": 0.12345679,");
+    PB_ASSERT_HAS(text, "\"attention_probs_dropout_prob\": 0.1,");
+    PB_ASSERT_HAS(text, "\"id2label\": {\n    \"0\": \"LABEL_0\",\n    \"1\": \"LABEL_1\",\n    \"2\": \"LABEL_2\"\n  }");
+    PB_ASSERT_HAS(text, "\"label2id\": {\n    \"LABEL_0\": 0,\n    \"LABEL_1\": 1,\n    \"LABEL_2\": 2\n  }\n}\n");
+    assert_null(strstr(text, "architectures"));
+    assert_int_equal(pb_config_parse_json(&back, text, "hf"), 0);
+    assert_memory_equal(&c, &back, sizeof c);
+    pb_config_labels l;
+    assert_int_equal(pb_config_parse_labels(text, "hf", &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.names[1], "LABEL_1");
+    pb_config_labels_free(&l);
+    free(text);
+    /* the task's names, escaped; architectures */
+    char *names[3] = {"entail\"ment", "neutral", "contra\xc3\xa9" "diction"};
+    pb_config_labels want = {3, names};
+    assert_int_equal(pb_config_to_hf_json(&c, "BertForSequenceClassification", &want, &text), 0);
+    PB_ASSERT_HAS(text, "\"architectures\": [\n    \"BertForSequenceClassification\"\n  ],");
+    PB_ASSERT_HAS(text, "\"0\": \"entail\\\"ment\"");
+    PB_ASSERT_HAS(text, "\"neutral\": 1");
+    assert_int_equal(pb_config_parse_json(&back, text, "hf"), 0);
+    assert_memory_equal(&c, &back, sizeof c);
+    assert_int_equal(pb_config_parse_labels(text, "hf", &l), 0);
+    assert_int_equal(l.n, 3);
+    for (int i = 0; i < 3; i++) assert_string_equal(l.names[i], names[i]);
+    pb_config_labels_free(&l);
+    free(text);
+    /* names that cannot serve (wrong count, duplicates, not UTF-8) give the defaults */
+    char *dup[3] = {"a", "b", "a"}, *bad[3] = {"a", "\xff", "c"};
+    pb_config_labels two = {2, names}, dups = {3, dup}, bads = {3, bad};
+    const pb_config_labels *cases[3] = {&two, &dups, &bads};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(pb_config_to_hf_json(&c, NULL, cases[k], &text), 0);
+        PB_ASSERT_HAS(text, "\"2\": \"LABEL_2\"");
+        assert_int_equal(pb_config_parse_json(&back, text, "hf"), 0);
+        free(text);
+    }
+    /* id2label whose keys are not 0..n-1 gives no names; a syntax error is one */
+    assert_int_equal(pb_config_parse_labels("{\"id2label\": {\"1\": \"a\", \"2\": \"b\"}}", "x", &l), 0);
+    assert_int_equal(l.n, 0);
+    assert_null(l.names);
+    assert_int_equal(pb_config_parse_labels("{\"model_type\": \"bert\"}", "x", &l), 0);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(pb_config_parse_labels("{", "broken.json", &l), PB_EFORMAT);
+    PB_ASSERT_MSG_HAS("broken.json");
+    /* invalid configs are not serialized */
+    c.hidden_size = 0;
+    text = (char *)1;
+    assert_int_equal(pb_config_to_hf_json(&c, NULL, NULL, &text), PB_EINVAL);
+    assert_null(text);
+}
+
 static void test_load_file(void **state) {
     (void)state;
     char path[128];
@@ -330,6 +393,7 @@ int main(void) {
         cmocka_unit_test(test_parse_bert),
         cmocka_unit_test(test_parse_roberta),
         cmocka_unit_test(test_id2label),
+        cmocka_unit_test(test_hf_json),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_load_file),

@@ -1,6 +1,7 @@
 /* Hugging Face model folders: a pretraining folder (masked-LM head, no pooler)
  * loads under a classification head with the backbone bit-exact, the pooler
- * and classifier freshly initialized and the MLM head reported as extra; a
+ * and classifier freshly initialized and reported as missing, the MLM head
+ * as unexpected, each by name; a
  * folder missing a backbone tensor or its weights file is refused by name; a
  * trained model exports as config.json + model.safetensors + tokenizer files
  * that load back bit-exact with the same tokenizer ids. */
@@ -40,6 +41,19 @@ static void test_pretraining_folder_as_classifier(void **state) {
     /* ... and the MLM head's tensors (cls.predictions.*) are extra */
     assert_true(rep.n_extra > 0);
     PB_ASSERT_HAS(rep.extra, "cls.predictions.");
+    /* ... by name, as Hugging Face's loading info lists them */
+    const char *const want_missing[4] = {"bert.pooler.dense.weight", "bert.pooler.dense.bias", "classifier.weight",
+                                         "classifier.bias"};
+    for (int i = 0; i < 4; i++) assert_string_equal(rep.missing[i], want_missing[i]);
+    int n_cls = 0;
+    for (int i = 0; i < rep.n_extra; i++) {
+        assert_int_equal(pb_model_find_param(&m, rep.unexpected[i]), -1);
+        assert_true(pb_model_find_param(&src, rep.unexpected[i]) >= 0);
+        n_cls += strncmp(rep.unexpected[i], "cls.predictions.", 16) == 0;
+    }
+    assert_int_equal(n_cls, rep.n_extra); /* the tied decoder equals the embeddings: not listed */
+    pb_st_report_free(&rep);
+    assert_null(rep.missing);
     for (int i = 0; i < m.n_params; i++) {
         const char *name = m.params[i].name;
         int j = pb_model_find_param(&src, name);

@@ -197,6 +197,110 @@ static void test_extra_and_float64(void **state) {
     assert_int_equal(pb_io_load_checkpoint(&b, path, 0, NULL, &n_extra), 0);
     assert_int_equal(n_extra, 2);
     assert_memory_equal(m.params_mem, b.params_mem, m.n_floats * sizeof(float));
+    /* the report names them (root order: by name), and the tensors the file lacks */
+    pb_st_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(pb_io_load_checkpoint_report(&b, path, 0, &rep), 0);
+    assert_int_equal(rep.n_extra, 2);
+    assert_int_equal(rep.n_missing, 0);
+    assert_string_equal(rep.unexpected[0], "cls.predictions.bias");
+    assert_string_equal(rep.unexpected[1], "optimizer.step");
+    assert_string_equal(rep.extra, "cls.predictions.bias, optimizer.step");
+    pb_st_report_free(&rep);
+    f = open_rw(path);
+    assert_true(H5Ldelete(f, "classifier.bias", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(f, "bert.pooler.dense.weight", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    unsigned char loaded[64];
+    assert_true(b.n_params <= 64);
+    rep.loaded = loaded;
+    assert_int_equal(pb_io_load_checkpoint_report(&b, path, 1, &rep), 0);
+    assert_int_equal(rep.n_missing, 2);
+    assert_string_equal(rep.missing[0], "bert.pooler.dense.weight"); /* parameter-table order */
+    assert_string_equal(rep.missing[1], "classifier.bias");
+    assert_int_equal(loaded[pb_model_find_param(&b, "classifier.bias")], 0);
+    assert_int_equal(loaded[pb_model_find_param(&b, "classifier.weight")], 1);
+    pb_st_report_free(&rep);
+    /* not allowed missing: an error, nothing to free */
+    rep.loaded = NULL;
+    assert_int_equal(pb_io_load_checkpoint_report(&b, path, 0, &rep), PB_ENOTFOUND);
+    assert_null(rep.missing);
+    assert_null(rep.unexpected);
+    pb_model_free(&m);
+    pb_model_free(&b);
+}
+
+/* A checkpoint remembers its tokenizer's files and class names: they round-trip
+ * byte for byte, are not tensors (no extra dataset) and write a folder back. */
+static void test_tokenizer_and_labels(void **state) {
+    (void)state;
+    char tokdir[512], out[512], p[600];
+    pb_test_path(tokdir, sizeof tokdir, g_dir, "tokdir");
+    assert_int_equal(mkdir(tokdir, 0777), 0);
+    const char *vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\ncat\n";
+    const char *tcfg = "{\"do_lower_case\": false}\n";
+    pb_test_write_file(p, sizeof p, tokdir, "vocab.txt", vocab);
+    pb_test_write_file(p, sizeof p, tokdir, "tokenizer_config.json", tcfg);
+    pb_test_write_file(p, sizeof p, tokdir, "README.md", "not a tokenizer file\n");
+    pb_io_tokenizer t, back;
+    assert_int_equal(pb_io_tokenizer_from_path(&t, tokdir), 0);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.name[0], "vocab.txt");
+    assert_string_equal(t.name[1], "tokenizer_config.json");
+    pb_model m, b;
+    pb_test_random_model(&m, PB_MODEL_BERT, PB_HEAD_CLS, 4);
+    char *names[3] = {"contradiction", "entailment", "neutral"};
+    pb_config_labels labels = {3, names};
+    const char *path = tmp_file("tok.h5");
+    assert_int_equal(pb_io_save_checkpoint_ex(&m, path, &t, &labels), 0);
+    assert_int_equal(pb_io_read_checkpoint_tokenizer(path, &back), 0);
+    assert_int_equal(back.n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(back.name[i], t.name[i]);
+        assert_int_equal(back.size[i], t.size[i]);
+        assert_memory_equal(back.data[i], t.data[i], t.size[i]);
+    }
+    /* not a tensor: loads exactly, no extra, the config is unchanged */
+    pb_test_random_model(&b, PB_MODEL_BERT, PB_HEAD_CLS, 9);
+    int n_missing = -1, n_extra = -1;
+    assert_int_equal(pb_io_load_checkpoint(&b, path, 0, &n_missing, &n_extra), 0);
+    assert_int_equal(n_missing, 0);
+    assert_int_equal(n_extra, 0);
+    assert_memory_equal(m.params_mem, b.params_mem, m.n_floats * sizeof(float));
+    pb_config cfg;
+    assert_int_equal(pb_io_read_checkpoint_config(path, &cfg), 0);
+    assert_memory_equal(&cfg, &m.cfg, sizeof cfg);
+    pb_config_labels got;
+    assert_int_equal(pb_io_read_checkpoint_labels(path, &got), 0);
+    assert_int_equal(got.n, 3);
+    assert_string_equal(got.names[2], "neutral");
+    pb_config_labels_free(&got);
+    /* written back as a folder */
+    pb_test_path(out, sizeof out, g_dir, "tokout");
+    assert_int_equal(mkdir(out, 0777), 0);
+    assert_int_equal(pb_io_tokenizer_write(&back, out), 0);
+    char *v = pb_test_slurp(pb_test_path(p, sizeof p, out, "vocab.txt"));
+    assert_string_equal(v, vocab);
+    free(v);
+    v = pb_test_slurp(pb_test_path(p, sizeof p, out, "tokenizer_config.json"));
+    assert_string_equal(v, tcfg);
+    free(v);
+    pb_io_tokenizer_free(&back);
+    /* a plain checkpoint remembers none; one file is named by its role */
+    const char *plain = tmp_file("plain.h5");
+    assert_int_equal(pb_io_save_checkpoint(&m, plain), 0);
+    assert_int_equal(pb_io_read_checkpoint_tokenizer(plain, &back), 0);
+    assert_int_equal(back.n, 0);
+    assert_int_equal(pb_io_read_checkpoint_labels(plain, &got), 0);
+    assert_int_equal(got.n, 0);
+    pb_io_tokenizer_free(&t);
+    pb_test_write_file(p, sizeof p, tokdir, "my-words.txt", vocab);
+    assert_int_equal(pb_io_tokenizer_from_path(&t, p), 0);
+    assert_int_equal(t.n, 1);
+    assert_string_equal(t.name[0], "vocab.txt");
+    pb_io_tokenizer_free(&t);
+    assert_int_equal(pb_io_tokenizer_from_path(&t, tmp_file("nothing-here")), PB_EIO);
+    PB_ASSERT_MSG_HAS("nothing-here");
     pb_model_free(&m);
     pb_model_free(&b);
 }
@@ -593,6 +697,7 @@ int main(void) {
         cmocka_unit_test(test_wrong_shape),
         cmocka_unit_test(test_missing_tensor),
         cmocka_unit_test(test_extra_and_float64),
+        cmocka_unit_test(test_tokenizer_and_labels),
         cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_config_attribute),
         cmocka_unit_test(test_hdf5_quiet),

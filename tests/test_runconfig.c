@@ -420,21 +420,23 @@ static void test_round_trip(void **state) {
 
     /* awkward strings and floats: escapes, quotes, UTF-8, YAML line breaks, odd floats */
     parse_ok(&rc, "model: {checkpoint: \"dir with space/\\\"q\\\" \\\\ #x: [y]\\t\\x01\\u00e9\\u2028.h5\"}\n"
-                  "task: 'yes'\nseed: 18446744073709551615\n"
+                  "task: 'toy'\ndata: {dir: 'yes'}\nseed: 18446744073709551615\n"
                   "train: {lr: 0.3333333333, lr_final: 1.17549435e-38, weight_decay: 3.4e38, warmup_fraction: "
                   "0.99999994, max_grad_norm: -0.0}\n"
                   "prune: {groups: ['re:^a|b$', \"re:\\\"q\\\"\"], schedule: {final_sparsity: 0.893, init_sparsity: "
                   "0.1, update_every_epochs: 1e-3}}\n"
                   "kd: {teacher: \"t\\u00e9.h5\", hardness: 0, temperature: 5.5}\n");
     assert_string_equal(rc.model.checkpoint, "dir with space/\"q\" \\ #x: [y]\t\x01\xc3\xa9\xe2\x80\xa8.h5");
-    assert_string_equal(rc.task, "yes");
+    assert_string_equal(rc.task, "toy");
+    assert_string_equal(rc.data.dir, "yes");
     assert_true(rc.seed == UINT64_MAX);
     assert_float_eq(rc.train.max_grad_norm, -0.0f);
     t = assert_round_trip(&rc);
     pb_runconfig back2;
     parse_ok(&back2, t);
     assert_string_equal(back2.model.checkpoint, rc.model.checkpoint);
-    assert_string_equal(back2.task, "yes");
+    assert_string_equal(back2.task, "toy");
+    assert_string_equal(back2.data.dir, "yes");
     assert_memory_equal(&back2.train, &rc.train, sizeof rc.train);
     assert_memory_equal(&back2.prune.schedule, &rc.prune.schedule, sizeof rc.prune.schedule);
     assert_string_equal(back2.prune.groups[0], "re:^a|b$");
@@ -533,6 +535,10 @@ static void test_err_unknown_key(void **state) {
     EXPECT_LINE_ERROR(3, "sede: 1", PB_EINVAL, "sede", "sede: unknown key 'sede' (did you mean 'seed'?)", NULL);
     EXPECT_LINE_ERROR(5, "train: {epochs: 4, batchsize: 8}", PB_EINVAL, "batchsize",
                       "train.batchsize: unknown key 'batchsize' (did you mean 'batch_size'?)", NULL);
+    /* a task must be registered: located, with the nearest registered name */
+    EXPECT_LINE_ERROR(2, "task: wn-choise", PB_EINVAL, "wn-choise",
+                      "task: unknown task 'wn-choise' (did you mean 'wn-choice'?); expected a registered task", NULL);
+    EXPECT_LINE_ERROR(2, "task: qqqqqqqq", PB_EINVAL, "qqqqqqqq", "task: unknown task 'qqqqqqqq'; expected", NULL);
     /* nothing close: no suggestion, the allowed keys listed */
     EXPECT_LINE_ERROR(3, "colour: red", PB_EINVAL, "colour",
                       "colour: unknown key 'colour'; expected one of model, task, data, seed, threads, train, prune, kd",
@@ -708,7 +714,7 @@ static void test_err_duplicate_key(void **state) {
     EXPECT_LINE_ERROR(14, "kd: {teacher: a.h5, hardness: 1, teacher: b.h5}", PB_EFORMAT, "teacher: b",
                       "kd.teacher: duplicate key 'teacher' (first at line 14, column 6)", NULL);
     /* inside model.config too */
-    const char *y = "model: {init: random, config: {model_type: bert, vocab_size: 1, vocab_size: 2}}\ntask: t\n";
+    const char *y = "model: {init: random, config: {model_type: bert, vocab_size: 1, vocab_size: 2}}\ntask: toy\n";
     expect_error_at(y, PB_EFORMAT, 1, column_of(y, 1, "vocab_size: 2"),
                     "model.config.vocab_size: duplicate key 'vocab_size' (first at line 1, column 50)", NULL);
 }
@@ -756,7 +762,7 @@ static void test_err_missing_required(void **state) {
     EXPECT_LINE_ERROR(
         11, "  schedule: {kind: cubic}", PB_ENOTFOUND, "{",
         "prune.schedule.final_sparsity: missing required key 'final_sparsity'; expected a number in [0, 1)", NULL);
-    expect_error_at("model: {checkpoint: m}\ntask: t\nprune:\n  method: random\n", PB_ENOTFOUND, 4, 3,
+    expect_error_at("model: {checkpoint: m}\ntask: toy\nprune:\n  method: random\n", PB_ENOTFOUND, 4, 3,
                     "prune.schedule: missing required key 'schedule'", NULL);
     EXPECT_LINE_ERROR(2, "task: ''", PB_EINVAL, "''", "task: value is empty; expected a task name", NULL);
 }
@@ -821,10 +827,11 @@ static void test_err_anchor_alias(void **state) {
     /* tags other than !!str */
     EXPECT_LINE_ERROR(3, "seed: !!int 5", PB_EFORMAT, "!!int", "seed: tag 'tag:yaml.org,2002:int' is not supported",
                       NULL);
-    char *t = example_with(2, "task: !!str 123");
+    char *t = example_with(2, "task: !!str toy\ndata: {dir: !!str 123}");
     pb_runconfig rc;
     parse_ok(&rc, t);
-    assert_string_equal(rc.task, "123");
+    assert_string_equal(rc.task, "toy");
+    assert_string_equal(rc.data.dir, "123");
     pb_runconfig_free(&rc);
     free(t);
 }

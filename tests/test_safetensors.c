@@ -503,9 +503,11 @@ static void folder(pb_model_type t, pb_head_kind head, const char *arch) {
     char dir[256], p[300];
     snprintf(dir, sizeof dir, "%s/hf", g_dir);
     assert_int_equal(pb_hf_folder_save(&a, dir), 0);
-    pb_config c;
+    pb_config c, want_cfg = a.cfg;
+    /* a regression head is Hugging Face's sequence classifier with num_labels 1 */
+    if (head == PB_HEAD_REG) want_cfg.num_labels = 1;
     assert_int_equal(pb_hf_folder_load_config(dir, &c), 0);
-    assert_memory_equal(&c, &a.cfg, sizeof c);
+    assert_memory_equal(&c, &want_cfg, sizeof c);
     snprintf(p, sizeof p, "%s/config.json", dir);
     FILE *f = fopen(p, "rb");
     assert_non_null(f);
@@ -518,6 +520,12 @@ static void folder(pb_model_type t, pb_head_kind head, const char *arch) {
     snprintf(want, sizeof want, "\"%s\"", arch);
     PB_ASSERT_HAS(text, want);
     assert_string_equal(pb_hf_architecture(t, head), arch);
+    /* Hugging Face's keys: id2label / label2id of num_labels defaults; floats in their shortest form */
+    PB_ASSERT_HAS(text, "\"id2label\": {\n    \"0\": \"LABEL_0\"");
+    PB_ASSERT_HAS(text, "\"label2id\": {\n    \"LABEL_0\": 0");
+    PB_ASSERT_HAS(text, t == PB_MODEL_ROBERTA ? "\"layer_norm_eps\": 1e-05," : "\"layer_norm_eps\": 1e-12,");
+    PB_ASSERT_HAS(text, "\"hidden_dropout_prob\": 0.1,");
+    assert_null(strstr(text, "0000000"));
     snprintf(p, sizeof p, "%s/model.safetensors", dir);
     assert_int_equal(pb_model_init(&b, &c, head, 6, 10), 0);
     assert_int_equal(pb_safetensors_load(&b, p, 0, NULL, NULL), 0);
