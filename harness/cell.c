@@ -389,9 +389,10 @@ static int find_labels(const pb_runconfig *rc, cell_inputs *ci) {
     return 0;
 }
 
-/* Open the task, the digests and the model of rc; rows per example as the trainer batches them. */
-static int open_inputs(const pb_runconfig *rc, cell_inputs *ci) {
-    memset(ci, 0, sizeof *ci);
+/* Open rc's task as a cell reads it. The tokenizer: data.tokenizer, else a
+ * Hugging Face model folder's, else the one a checkpoint remembers (extracted
+ * into ci->tok_tmp). */
+static int open_task(const pb_runconfig *rc, cell_inputs *ci) {
     /* the data are the task's own (seed 0): the run seed varies training, not data */
     pb_task_opts topts = {.seed = 0,
                           .max_seq_length = rc->train.max_seq_length,
@@ -400,7 +401,6 @@ static int open_inputs(const pb_runconfig *rc, cell_inputs *ci) {
                           .doc_stride = rc->data.doc_stride,
                           .max_query_length = rc->data.max_query_length};
     const char *ck = rc->model.checkpoint;
-    /* a Hugging Face model folder carries its tokenizer, a checkpoint the one it remembers */
     if (!topts.tokenizer && ck && pb_path_is_dir(ck)) topts.tokenizer = ck;
     if (!topts.tokenizer && ck && pb_path_is_file(ck)) {
         /* an unreadable checkpoint is reported by open_model, with its own message */
@@ -413,6 +413,35 @@ static int open_inputs(const pb_runconfig *rc, cell_inputs *ci) {
     PB_TRY(pb_task_open(rc->task, &topts, &ci->ds));
     ci->ds_open = 1;
     if (ci->tok.n == 0 && topts.tokenizer) PB_TRY(pb_io_tokenizer_from_path(&ci->tok, topts.tokenizer));
+    return 0;
+}
+
+int pb_cell_check_model(const char *path) {
+    pb_config cfg;
+    if (pb_path_is_dir(path)) {
+        char p[4200];
+        PB_TRY(pb_hf_folder_load_config(path, &cfg));
+        snprintf(p, sizeof p, "%s/model.safetensors", path);
+        if (!pb_path_is_file(p)) return PB_ERR(PB_ENOTFOUND, "%s: no model.safetensors in the Hugging Face folder", path);
+        return 0;
+    }
+    if (!pb_path_is_file(path)) return PB_ERR(PB_ENOTFOUND, "%s: no such checkpoint file or model folder", path);
+    return pb_io_read_checkpoint_config(path, &cfg);
+}
+
+int pb_cell_check_task(const pb_runconfig *rc) {
+    cell_inputs ci;
+    memset(&ci, 0, sizeof ci);
+    int r = open_task(rc, &ci);
+    close_inputs(&ci);
+    return r;
+}
+
+/* Open the task, the digests and the model of rc; rows per example as the trainer batches them. */
+static int open_inputs(const pb_runconfig *rc, cell_inputs *ci) {
+    memset(ci, 0, sizeof *ci);
+    const char *ck = rc->model.checkpoint;
+    PB_TRY(open_task(rc, ci));
     /* provenance: digests of what the cell reads, taken before it reads it */
     PB_TRY(pb_cell_input_digests(rc, ci->data_sha, ci->model_sha));
     ci->rows = rc->train.batch_size * (ci->ds.choices > 0 ? ci->ds.choices : 1);

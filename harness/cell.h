@@ -79,6 +79,13 @@ typedef struct {
 
 int pb_cell_eval(const pb_runconfig *rc, const pb_cell_eval_opts *o, pb_cell_eval_outcome *out);
 
+/* What a cell opens before it trains, checked without training (0, or the
+ * error the cell would fail with): a model, as a checkpoint's config or a
+ * Hugging Face folder's config.json and model.safetensors; and rc's task
+ * data, opened through the tokenizer the cell would use. */
+int pb_cell_check_model(const char *path);
+int pb_cell_check_task(const pb_runconfig *rc);
+
 /* SHA-256 digests (results/digest.h) of what a cell reads, as its result
  * records them: the task's data folder ("" for built-in data) and the model
  * it starts from (the checkpoint file, or a Hugging Face folder's model and

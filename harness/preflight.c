@@ -3,12 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
+#include "cell.h"
 #include "pb_error.h"
 #include "preflight.h"
-#include "registry.h"
-#include "safetensors.h"
-#include "taskutil.h"
 
 /* One thing to check and the cells that need it. */
 typedef struct {
@@ -54,39 +51,6 @@ static void fail(check *c) {
     snprintf(c->error, sizeof c->error, "%s", pb_error_msg());
 }
 
-/* A model as a cell opens it: a prunebench checkpoint, or a Hugging Face
- * folder (config.json, model.safetensors; its tokenizer is checked with the
- * task that reads through it). */
-static int check_model(const char *path) {
-    if (pb_path_is_dir(path)) {
-        pb_config cfg;
-        char p[4200];
-        PB_TRY(pb_hf_folder_load_config(path, &cfg));
-        snprintf(p, sizeof p, "%s/model.safetensors", path);
-        if (!pb_path_is_file(p))
-            return PB_ERR(PB_ENOTFOUND, "%s: no model.safetensors in the Hugging Face folder", path);
-        return 0;
-    }
-    if (!pb_path_is_file(path)) return PB_ERR(PB_ENOTFOUND, "%s: no such checkpoint file or model folder", path);
-    pb_config cfg;
-    return pb_io_read_checkpoint_config(path, &cfg);
-}
-
-static int check_task(const pb_runconfig *rc) {
-    pb_task_opts topts = {.seed = 0,
-                          .max_seq_length = rc->train.max_seq_length,
-                          .data_dir = rc->data.dir,
-                          .tokenizer = rc->data.tokenizer,
-                          .doc_stride = rc->data.doc_stride,
-                          .max_query_length = rc->data.max_query_length};
-    if (!topts.tokenizer && rc->model.checkpoint && pb_path_is_dir(rc->model.checkpoint))
-        topts.tokenizer = rc->model.checkpoint;
-    pb_data_source ds;
-    PB_TRY(pb_task_open(rc->task, &topts, &ds));
-    ds.free(ds.ctx);
-    return 0;
-}
-
 int pb_preflight_check(const pb_spec *s, const size_t *idx, size_t n_idx, char **report, size_t *n_problems) {
     *report = NULL;
     *n_problems = 0;
@@ -97,19 +61,21 @@ int pb_preflight_check(const pb_spec *s, const size_t *idx, size_t n_idx, char *
         const pb_runconfig *rc = &cell->rc;
         char key[4400];
         check *c;
+        /* the model and the task's data as the cell opens them */
         if (rc->model.checkpoint) {
             snprintf(key, sizeof key, "model %s", rc->model.checkpoint);
             if (!(c = checks_get(&cs, key, cell->id, &fresh))) goto oom;
-            if (fresh && check_model(rc->model.checkpoint) < 0) fail(c);
+            if (fresh && pb_cell_check_model(rc->model.checkpoint) < 0) fail(c);
         }
-        snprintf(key, sizeof key, "task %s%s%s", rc->task, rc->data.dir ? " data " : "", rc->data.dir ? rc->data.dir : "");
+        snprintf(key, sizeof key, "task %s%s%s (tokenizer %s)", rc->task, rc->data.dir ? " data " : "",
+                 rc->data.dir ? rc->data.dir : "",
+                 rc->data.tokenizer ? rc->data.tokenizer : rc->model.checkpoint ? rc->model.checkpoint : "built in");
         if (!(c = checks_get(&cs, key, cell->id, &fresh))) goto oom;
-        /* a model that does not load cannot give the task its tokenizer either */
-        if (fresh && check_task(rc) < 0) fail(c);
+        if (fresh && pb_cell_check_task(rc) < 0) fail(c);
         if (rc->kd.enabled && rc->kd.teacher && strncmp(rc->kd.teacher, "@cell:", 6) != 0) {
             snprintf(key, sizeof key, "KD teacher %s", rc->kd.teacher);
             if (!(c = checks_get(&cs, key, cell->id, &fresh))) goto oom;
-            if (fresh && check_model(rc->kd.teacher) < 0) fail(c);
+            if (fresh && pb_cell_check_model(rc->kd.teacher) < 0) fail(c);
         }
     }
     size_t cap = 1, used = 0;
