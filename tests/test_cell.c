@@ -3,6 +3,10 @@
  * and dense embeddings and head; a killed-and-resumed cell writes the same
  * model bit for bit; distillation reuses cached teacher logits. */
 #include <math.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +116,56 @@ static void test_train_and_inspect(void **state) {
     assert_true(acc[0] > 40.0f);
     free(acc);
     H5Fclose(f);
+}
+
+/* `train` stops on SIGINT: the state saved, exit 130; --resume then finishes
+ * with the model an uninterrupted run writes (the toy cell at 12 epochs runs
+ * for many seconds, so the signal lands mid-training). */
+static void test_train_sigint(void **state) {
+    (void)state;
+    char yaml[512], out[512], ref[512], cmd[4096];
+    pb_test_path(yaml, sizeof yaml, g_dir, "long.yaml");
+    pb_test_path(out, sizeof out, g_dir, "sigint");
+    pb_test_path(ref, sizeof ref, g_dir, "sigint-ref");
+    const char *text =
+        "model: {init: random, config: {model_type: bert, vocab_size: 64, hidden_size: 64, num_hidden_layers: 2,\n"
+        "        num_attention_heads: 2, intermediate_size: 256, max_position_embeddings: 32}}\n"
+        "task: toy\nseed: 1\nthreads: 1\n"
+        "train: {epochs: 12, batch_size: 32, max_seq_length: 24, lr: 2e-3, lr_final: 2e-4}\n"
+        "prune: {method: magnitude, schedule: {kind: cubic, init_sparsity: 0.5, final_sparsity: 0.9, start_epoch: 1,\n"
+        "        end_epoch: 10, update_every_epochs: 0.5}, lr_schedule: cyclic}\n";
+    write_file(yaml, text);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char log[600];
+        snprintf(log, sizeof log, "%s.log", out);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
+        execl(g_cli, g_cli, "train", yaml, "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    /* wait until training has begun (the folder exists only once model and data opened) */
+    const struct timespec tick = {0, 10000000}, settle = {0, 300000000};
+    for (int i = 0; i < 600 && access(out, F_OK) != 0; i++) nanosleep(&tick, NULL);
+    nanosleep(&settle, NULL);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char p[700];
+    snprintf(p, sizeof p, "%s.log", out);
+    char *log = pb_test_slurp(p);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 130) print_error("train exited %d:\n%s\n", st, log);
+    free(log);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    snprintf(p, sizeof p, "%s/state.h5", out);
+    assert_int_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "%s/model.h5", out);
+    assert_int_not_equal(access(p, F_OK), 0);
+    snprintf(cmd, sizeof cmd, "%s train '%s' --out '%s' --resume >/dev/null 2>&1 && %s train '%s' --out '%s' >/dev/null 2>&1 && "
+             "cmp -s '%s/model.h5' '%s/model.h5'", g_cli, yaml, out, g_cli, yaml, ref, out, ref);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_resume_equal(void **state) {
@@ -392,6 +446,7 @@ int main(void) {
                                        cmocka_unit_test(test_kd_cache), cmocka_unit_test(test_costs_cli),
                                        cmocka_unit_test(test_checkpoint_source), cmocka_unit_test(test_tokenize_cli),
                                        cmocka_unit_test(test_scaled_recipe),
-                                       cmocka_unit_test(test_early_failure_no_out)};
+                                       cmocka_unit_test(test_early_failure_no_out),
+                                       cmocka_unit_test(test_train_sigint)};
     return cmocka_run_group_tests_name("cell", tests, setup, teardown);
 }
