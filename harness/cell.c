@@ -429,6 +429,15 @@ int pb_cell_check_model(const char *path) {
     return pb_io_read_checkpoint_config(path, &cfg);
 }
 
+int pb_cell_baseline(const pb_runconfig *rc, pb_baseline *out) {
+    cell_inputs ci;
+    memset(&ci, 0, sizeof ci);
+    int r = open_task(rc, &ci);
+    if (r == 0) r = pb_baseline_count_labels(&ci.ds, out);
+    close_inputs(&ci);
+    return r;
+}
+
 int pb_cell_check_task(const pb_runconfig *rc) {
     cell_inputs ci;
     memset(&ci, 0, sizeof ci);

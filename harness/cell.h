@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include "baseline.h"
 #include "runconfig.h"
 #include "trainer.h"
 
@@ -85,6 +86,10 @@ int pb_cell_eval(const pb_runconfig *rc, const pb_cell_eval_opts *o, pb_cell_eva
  * data, opened through the tokenizer the cell would use. */
 int pb_cell_check_model(const char *path);
 int pb_cell_check_task(const pb_runconfig *rc);
+/* The chance and majority-class baselines of rc's task's dev split
+ * (tasks/baseline.h), the task opened as a cell opens it: 1 with *out set, 0
+ * for a task without them, or the open error. */
+int pb_cell_baseline(const pb_runconfig *rc, pb_baseline *out);
 
 /* SHA-256 digests (results/digest.h) of what a cell reads, as its result
  * records them: the task's data folder ("" for built-in data) and the model

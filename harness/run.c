@@ -615,7 +615,25 @@ int pb_run_gather(const pb_spec *s, const char *store, char *path_out, size_t pa
         int n = snprintf(path_out, path_cap, "%s/%s.h5", store, s->name);
         if (n < 0 || (size_t)n >= path_cap) rc = PB_ERR(PB_ERANGE, "store path '%s' is too long", store);
     }
-    if (rc == 0) rc = pb_store_write_experiment(path_out, s->name, s->text, e, s->n_cells);
+    /* chance and majority-class baselines of each task's dev split, opened as
+     * the task's first cell opens it (harness/cell.c); a task without them
+     * (span, regression) or whose data cannot be opened simply has none */
+    pb_store_baseline *base = rc == 0 ? calloc(s->n_cells ? s->n_cells : 1, sizeof *base) : NULL;
+    size_t n_base = 0;
+    if (rc == 0 && !base) rc = PB_ERR(PB_ENOMEM, "baselines of %zu cells", s->n_cells);
+    for (size_t i = 0; rc == 0 && i < s->n_cells; i++) {
+        const pb_runconfig *c = &s->cells[i].rc;
+        size_t j = 0;
+        while (j < i && strcmp(s->cells[j].task, s->cells[i].task)) j++;
+        if (j < i) continue; /* not the task's first cell */
+        pb_baseline b;
+        if (pb_cell_baseline(c, &b) == 1)
+            base[n_base++] = (pb_store_baseline){s->cells[i].task, "accuracy", b.classes, b.examples, b.chance,
+                                                 b.majority};
+    }
+    if (rc == 0)
+        rc = pb_store_write_experiment_baselines(path_out, s->name, s->text, e, s->n_cells, base, n_base);
+    free(base);
     for (size_t i = 0; errs && i < s->n_cells; i++) free(errs[i]);
     free(errs);
     free(res);

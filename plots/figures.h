@@ -4,14 +4,29 @@
  *   metric_vs_sparsity  a panel per task: each task's first metric against the
  *                       target sparsity, one line per method and variant (the
  *                       axes embeddings, head, kd, recipe, mask that vary),
- *                       mean and 95% CI band over seeds; dense as a dashed line
+ *                       mean and 95% CI band over seeds (no band where n = 1);
+ *                       dense as a dashed line; not drawn when every task has
+ *                       one pruned sparsity and an ablation axis varies (the
+ *                       ablation bars show those cells)
  *   ablation_<axis>     for each of emb_head, kd, recipe that varies: grouped
- *                       bars per sparsity, one bar per value of that axis, the
- *                       other varying axes held at the first pruned cell's values
- *   curves_<id>         loss, learning rate and sparsity per step of the
+ *                       bars per sparsity ("sparsity 67.2%"), one bar per value
+ *                       of that axis, the other varying axes held at the first
+ *                       pruned cell's values; error bars where n > 1
+ *   curves_<task>_<method>_<sparsity %>[_<recipe>]
+ *                       loss, learning rate and sparsity per step of the
  *                       highest-sparsity pruned cell of the first task and
- *                       seed (one per recipe when recipe varies)
+ *                       seed (one per recipe, named with it, when recipe
+ *                       varies); the name keeps only [A-Za-z0-9._-]
  *   costs               share of parameters and of forward FLOPs per group
+ *
+ * Metric panels (lines and bars) draw the task's chance and majority-class
+ * lines when the experiment file has its baselines (pb_store_find_baseline)
+ * in the panel's metric (accuracy), labelled in the legend "chance 50.0",
+ * "majority 61.2" (with the task appended when panels differ); their y axis
+ * starts at chance or 0 and stays within the metric's range
+ * (pb_table_metric_range). The number of seeds is stated: in the title when
+ * every drawn value shares it ("n = 1 seed: no CI", "over n = 3 seeds"),
+ * else on each series' legend label ("magnitude (n=2-3)", "dense (n=3)").
  *
  * Failed cells are left out of means and intervals; a figure without data
  * (e.g. no pruned cell) is not drawn. */

@@ -152,11 +152,13 @@ static const char *const k_colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7
 static const int k_points[] = {7, 5, 9, 13, 11, 15, 6, 4};
 #define N_COLORS (sizeof k_colors / sizeof k_colors[0])
 #define DENSE_STYLE "dt 2 lc rgb '#333333' lw 1.5"
+#define CHANCE_STYLE "dt 3 lc rgb '#555555' lw 2"
+#define MAJORITY_STYLE "dt 4 lc rgb '#5E3C99' lw 1.5"
 #define FONT "Sans,11"
 
 /* ---- the grid of panels and the shared legend ------------------------------ */
 
-enum { LEG_LINE, LEG_BAR, LEG_BAND, LEG_DENSE };
+enum { LEG_LINE, LEG_BAR, LEG_BAND, LEG_ERRBAR, LEG_DENSE, LEG_CHANCE, LEG_MAJORITY };
 
 typedef struct {
     int kind;
@@ -173,7 +175,8 @@ typedef struct {
 
 /* Approximate width in pixels of one key entry at the 11 pt font. */
 static double legend_entry_px(const legend_entry *e) {
-    return 7.0 * (double)strlen(e->label ? e->label : "") + 70.0;
+    const char *l = e->label ? e->label : "";
+    return 8.0 * (double)u8_len(l, strlen(l)) + 80.0;
 }
 
 /* Size the grid: `cell_w` x `cell_h` pixels per panel unless o gives the
@@ -186,6 +189,9 @@ static int grid_init(grid *g, size_t n, size_t max_cols, double cell_w, double c
     g->rows = (n + g->cols - 1) / g->cols;
     g->top_px = title && *title ? 48.0 : 14.0;
     int w = o && o->width ? o->width : (int)(cell_w * (double)g->cols);
+    /* a default-sized image is widened so that the title (14 pt) is not clipped */
+    const double title_px = title ? 10.5 * (double)u8_len(title, strlen(title)) + 48.0 : 0.0;
+    if (!(o && o->width) && title_px > w) w = (int)ceil(title_px);
     double widest = 0;
     for (size_t i = 0; i < n_leg; i++)
         if (legend_entry_px(&leg[i]) > widest) widest = legend_entry_px(&leg[i]);
@@ -240,6 +246,9 @@ static void grid_legend(sbuf *gp, const grid *g, const legend_entry *leg, size_t
             break;
         case LEG_BAR: sb_add(gp, "NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '%s' title ", c); break;
         case LEG_BAND: sb_add(gp, "NaN with boxes fs transparent solid 0.25 noborder lc rgb '#7f7f7f' title "); break;
+        case LEG_ERRBAR: sb_add(gp, "NaN with lines lc rgb '#555555' lw 1.5 title "); break;
+        case LEG_CHANCE: sb_add(gp, "NaN with lines " CHANCE_STYLE " title "); break;
+        case LEG_MAJORITY: sb_add(gp, "NaN with lines " MAJORITY_STYLE " title "); break;
         default: sb_add(gp, "NaN with lines " DENSE_STYLE " title "); break;
         }
         sb_quote(gp, e->label);
@@ -284,18 +293,72 @@ static void script_multiplot(sbuf *gp, const char *title) {
 }
 
 /* The dense baseline across the whole panel (an arrow, so it spans the graph
- * whatever the data range), named in the legend and, with in_label, at its
- * right end; dense_off removes it before the next panel. */
-static void dense_on(sbuf *gp, double dense, int in_label) {
+ * whatever the data range), named in the legend (not at the line, where a
+ * label could sit on the data); dense_off removes it before the next panel. */
+static void dense_on(sbuf *gp, double dense) {
     sb_add(gp, "set arrow 1 from graph 0, first %.10g to graph 1, first %.10g nohead " DENSE_STYLE " front\n", dense,
            dense);
-    if (in_label)
-        sb_add(gp, "set label 2 'dense' at graph 0.99, first %.10g right offset 0,0.6 tc rgb '#333333' font ',10' front\n",
-               dense);
 }
 
 static void dense_off(sbuf *gp) {
-    sb_add(gp, "unset arrow 1; unset label 2\n");
+    sb_add(gp, "unset arrow 1\n");
+}
+
+static int hline_on(const pb_plot_hline *h) {
+    return h->label && isfinite(h->y);
+}
+
+/* The chance and majority lines of a panel (arrows 3 and 4); hlines_off removes them. */
+static void hlines_on(sbuf *gp, const pb_plot_hline *chance, const pb_plot_hline *majority) {
+    if (hline_on(chance))
+        sb_add(gp, "set arrow 3 from graph 0, first %.10g to graph 1, first %.10g nohead " CHANCE_STYLE " front\n",
+               chance->y, chance->y);
+    if (hline_on(majority))
+        sb_add(gp, "set arrow 4 from graph 0, first %.10g to graph 1, first %.10g nohead " MAJORITY_STYLE " front\n",
+               majority->y, majority->y);
+}
+
+static void hlines_off(sbuf *gp) {
+    sb_add(gp, "unset arrow 3; unset arrow 4\n");
+}
+
+/* The y axis of a metric panel (plot.h): lo and hi span every value drawn
+ * except the chance line (NaN-free; lo > hi when nothing is drawn). */
+static void metric_yrange(double lo, double hi, const pb_plot_hline *chance, const pb_plot_range *r, double *y0,
+                          double *y1) {
+    const int has_chance = hline_on(chance);
+    const int has_lo = r->set && isfinite(r->lo), has_hi = r->set && isfinite(r->hi);
+    if (lo > hi) { /* nothing drawn: the chance line, or the range */
+        lo = has_chance ? chance->y : has_lo ? r->lo : 0.0;
+        hi = has_chance ? chance->y : lo;
+    }
+    if (has_chance) hi = fmax(hi, chance->y);
+    double base;
+    if (has_chance && lo >= chance->y) base = chance->y;
+    else if (has_lo && r->lo > 0) base = r->lo;
+    else if (lo >= 0 || (has_lo && r->lo >= 0)) base = 0.0;
+    else if (has_lo) base = r->lo;
+    else {
+        /* unbounded below: a round number under the data */
+        const double span = hi - lo > 0 ? hi - lo : fabs(lo) > 0 ? fabs(lo) : 1.0;
+        const double step = pow(10.0, floor(log10(span)));
+        base = step * floor((lo - 0.05 * span) / step);
+    }
+    double top = hi > base ? hi + 0.08 * (hi - base) : base + (fabs(base) > 0 ? 0.1 * fabs(base) : 1.0);
+    if (has_hi && top > r->hi) top = r->hi;
+    if (!(top > base)) top = has_hi && r->hi > base ? r->hi : base + 1.0;
+    *y0 = base;
+    *y1 = top;
+}
+
+/* Append the legend entries of the panels' dense, chance and majority lines
+ * (each distinct label once). */
+static void ref_legend(legend_entry *leg, size_t *n_leg, const char **seen, size_t *n_seen, int kind, const char *label) {
+    if (!label) return;
+    for (size_t i = 0; i < *n_seen; i++)
+        if (!strcmp(seen[i], label)) return;
+    seen[(*n_seen)++] = label;
+    leg[(*n_leg)++] = (legend_entry){kind, label, 0};
 }
 
 /* ---- running gnuplot --------------------------------------------------------- */
@@ -516,29 +579,41 @@ int pb_plot_lines(const char *dir, const char *name, const char *title, const ch
                               panels[p].series[s].n);
         n_all += panels[p].n_series;
     }
-    /* legend: each distinct label once (its colour), then the band and dense entries if drawn */
+    /* legend: each distinct label once (its colour), then the band, dense, chance and majority entries if drawn */
     const char **labels = calloc(n_all + 1, sizeof *labels);
-    legend_entry *leg = calloc(n_all + 2, sizeof *leg);
+    const char **refs = calloc(3 * n_panels + 1, sizeof *refs);
+    legend_entry *leg = calloc(n_all + 3 * n_panels + 2, sizeof *leg);
     sbuf gp = {0}, dat = {0};
     int rc = 0;
-    if (!labels || !leg) {
+    if (!labels || !leg || !refs) {
         rc = PB_ERR(PB_ENOMEM, "plot '%s': out of memory", name);
         goto out;
     }
-    size_t n_labels = 0, n_leg = 0;
-    int any_band = 0, any_dense = 0;
+    size_t n_labels = 0, n_leg = 0, n_refs = 0;
+    int any_band = 0, any_errbar = 0;
     for (size_t p = 0; p < n_panels; p++) {
-        if (isfinite(panels[p].dense)) any_dense = 1;
         for (size_t s = 0; s < panels[p].n_series; s++) {
             const pb_plot_series *se = &panels[p].series[s];
             size_t before = n_labels, li = label_index(labels, &n_labels, se->label);
             if (li == before) leg[n_leg++] = (legend_entry){LEG_LINE, labels[li], (int)li};
+            size_t n_ci = 0;
             for (size_t i = 0; i < se->n; i++)
-                if (isfinite(se->pts[i].x) && isfinite(se->pts[i].lo) && isfinite(se->pts[i].hi)) any_band = 1;
+                n_ci += isfinite(se->pts[i].x) && isfinite(se->pts[i].lo) && isfinite(se->pts[i].hi);
+            /* a band needs two points; a lone interval is a vertical bar */
+            if (n_ci >= 2) any_band = 1;
+            else if (n_ci == 1) any_errbar = 1;
         }
     }
     if (any_band) leg[n_leg++] = (legend_entry){LEG_BAND, "95% CI", 0};
-    if (any_dense) leg[n_leg++] = (legend_entry){LEG_DENSE, "dense", 0};
+    if (any_errbar) leg[n_leg++] = (legend_entry){LEG_ERRBAR, any_band ? "95% CI (single point)" : "95% CI", 0};
+    for (size_t p = 0; p < n_panels; p++)
+        if (isfinite(panels[p].dense))
+            ref_legend(leg, &n_leg, refs, &n_refs, LEG_DENSE, panels[p].dense_label ? panels[p].dense_label : "dense");
+    for (size_t p = 0; p < n_panels; p++)
+        if (hline_on(&panels[p].chance)) ref_legend(leg, &n_leg, refs, &n_refs, LEG_CHANCE, panels[p].chance.label);
+    for (size_t p = 0; p < n_panels; p++)
+        if (hline_on(&panels[p].majority))
+            ref_legend(leg, &n_leg, refs, &n_refs, LEG_MAJORITY, panels[p].majority.label);
 
     grid g;
     if ((rc = grid_init(&g, n_panels, 3, 560, 420, title, leg, n_leg, o)) < 0) goto out;
@@ -581,10 +656,29 @@ int pb_plot_lines(const char *dir, const char *name, const char *title, const ch
             y0 = fmin(y0, pa->dense);
             y1 = fmax(y1, pa->dense);
         }
+        if (hline_on(&pa->majority)) {
+            y0 = fmin(y0, pa->majority.y);
+            y1 = fmax(y1, pa->majority.y);
+        }
         if (x0 > x1) x0 = 0, x1 = 1;
-        if (y0 > y1) y0 = 0, y1 = 1;
-        double px = x1 > x0 ? 0.04 * (x1 - x0) : 1.0, py = y1 > y0 ? 0.08 * (y1 - y0) : 1.0;
-        sb_add(&gp, "set xrange [%.6g:%.6g]; set yrange [%.6g:%.6g]\n", x0 - px, x1 + px, y0 - py, y1 + py);
+        /* a single x (one sparsity) gets a span of 10 around it */
+        double px = x1 > x0 ? 0.04 * (x1 - x0) : 5.0, ya, yb;
+        const double cap = 0.012 * (x1 - x0 + 2 * px);
+        metric_yrange(y0, y1, &pa->chance, &pa->range, &ya, &yb);
+        sb_add(&gp, "set xrange [%.6g:%.6g]; set yrange [%.6g:%.6g]\n", x0 - px, x1 + px, ya, yb);
+        /* an axis starting at chance: the chance line is its bottom edge, not hidden under a border */
+        const int on_chance = hline_on(&pa->chance) && ya == pa->chance.y;
+        if (on_chance) sb_add(&gp, "set border 2 lc rgb '#444444'\n");
+        /* one x only: the series sit side by side around it (dodged by 0.6 on
+         * the axis, the data file keeps the exact x) so their bars stay apart */
+        size_t n_drawn = 0;
+        for (size_t s = 0; s < pa->n_series; s++) {
+            int any = 0;
+            for (size_t i = 0; i < pa->series[s].n; i++)
+                any |= isfinite(pa->series[s].pts[i].x) && isfinite(pa->series[s].pts[i].y);
+            n_drawn += any != 0;
+        }
+        const int dodge = x1 == x0 && n_drawn > 1;
         /* bands first so every line is drawn over every band */
         sbuf bands = {0}, lines = {0};
         for (int pass = 0; pass < 2; pass++) {
@@ -597,12 +691,25 @@ int pb_plot_lines(const char *dir, const char *name, const char *title, const ch
                     n_ok += pass == 0 ? isfinite(q->x) && isfinite(q->lo) && isfinite(q->hi)
                                       : isfinite(q->x) && isfinite(q->y);
                 }
-                if (n_ok < (pass == 0 ? 2u : 1u)) continue;
+                if (n_ok < 1) continue;
+                const int lone = pass == 0 && n_ok == 1; /* one interval: a bar, not a band */
+                size_t r = 0; /* the series' place among those drawn, for the dodge */
+                for (size_t t = 0; t < s; t++)
+                    for (size_t i = 0; i < pa->series[t].n; i++)
+                        if (isfinite(pa->series[t].pts[i].x) && isfinite(pa->series[t].pts[i].y)) {
+                            r++;
+                            break;
+                        }
+                char xcol[64];
+                if (dodge)
+                    snprintf(xcol, sizeof xcol, "($1%+.4g)", 0.6 * ((double)r - (double)(n_drawn - 1) / 2.0));
+                else
+                    snprintf(xcol, sizeof xcol, "1");
                 sb_add(&dat, "\n\n# panel %zu '", p + 1);
                 sb_comment_text(&dat, pa->title);
                 sb_add(&dat, "', series '");
                 sb_comment_text(&dat, se->label);
-                sb_add(&dat, pass == 0 ? "': x lo hi (95%% CI)\n" : "': x y\n");
+                sb_add(&dat, lone ? "': x lo hi (95%% CI, one point)\n" : pass == 0 ? "': x lo hi (95%% CI)\n" : "': x y\n");
                 for (size_t i = 0; i < se->n; i++) {
                     const pb_plot_point *q = &se->pts[i];
                     if (pass == 0 && isfinite(q->x) && isfinite(q->lo) && isfinite(q->hi))
@@ -611,22 +718,33 @@ int pb_plot_lines(const char *dir, const char *name, const char *title, const ch
                         sb_add(&dat, "%.10g %.10g\n", q->x, q->y);
                 }
                 const char *c = k_colors[li % N_COLORS];
-                if (pass == 0)
+                if (lone) {
+                    sb_add(&bands, "pb_dat index %d using %s:2:(0):($3-$2) with vectors nohead lc rgb '%s' lw 1.5 "
+                                   "notitle, \\\n     ",
+                           block, xcol, c);
+                    for (int v = 2; v <= 3; v++)
+                        sb_add(&bands, "pb_dat index %d using (%s-%.4g):%d:(%.4g):(0) with vectors nohead lc rgb '%s' "
+                                       "lw 1.5 notitle, \\\n     ",
+                               block, dodge ? xcol : "$1", cap / 2, v, cap, c);
+                } else if (pass == 0)
                     sb_add(&bands, "pb_dat index %d using 1:2:3 with filledcurves fs transparent solid 0.18 noborder "
                                    "lc rgb '%s' notitle, \\\n     ",
                            block, c);
                 else
-                    sb_add(&lines, "pb_dat index %d using 1:2 with linespoints lc rgb '%s' lw 2 pt %d ps 0.9 notitle, "
+                    sb_add(&lines, "pb_dat index %d using %s:2 with linespoints lc rgb '%s' lw 2 pt %d ps 0.9 notitle, "
                                    "\\\n     ",
-                           block, c, k_points[li % N_COLORS]);
+                           block, xcol, c, k_points[li % N_COLORS]);
                 block++;
             }
         }
         if (bands.oom || lines.oom) gp.oom = 1;
         int empty = !lines.n && !bands.n;
         if (empty) sb_add(&gp, "set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#888888'\n");
-        if (isfinite(pa->dense)) dense_on(&gp, pa->dense, 1);
+        if (isfinite(pa->dense)) dense_on(&gp, pa->dense);
+        hlines_on(&gp, &pa->chance, &pa->majority);
         sb_add(&gp, "plot %s%sNaN notitle\n", bands.n ? bands.s : "", lines.n ? lines.s : "");
+        hlines_off(&gp);
+        if (on_chance) sb_add(&gp, "set border 3 lc rgb '#444444'\n");
         if (isfinite(pa->dense)) dense_off(&gp);
         if (empty) sb_add(&gp, "unset label 1\n");
         free(bands.s);
@@ -637,6 +755,7 @@ int pb_plot_lines(const char *dir, const char *name, const char *title, const ch
     rc = render(dir, name, &gp, &dat, o);
 out:
     free(labels);
+    free(refs);
     free(leg);
     free(gp.s);
     free(dat.s);
@@ -661,25 +780,31 @@ static int bars_common(const char *dir, const char *name, const char *what, cons
         n_all += pa->n_series;
     }
     const char **labels = calloc(n_all + 1, sizeof *labels);
-    legend_entry *leg = calloc(n_all + 1, sizeof *leg);
+    const char **refs = calloc(3 * n_panels + 1, sizeof *refs);
+    legend_entry *leg = calloc(n_all + 3 * n_panels + 1, sizeof *leg);
     sbuf gp = {0}, dat = {0};
     int rc = 0;
-    if (!labels || !leg) {
+    if (!labels || !leg || !refs) {
         rc = PB_ERR(PB_ENOMEM, "plot '%s': out of memory", name);
         goto out;
     }
-    size_t n_labels = 0, n_leg = 0;
-    int any_dense = 0;
+    size_t n_labels = 0, n_leg = 0, n_refs = 0;
     size_t most_cats = 0;
     for (size_t p = 0; p < n_panels; p++) {
-        if (isfinite(panels[p].dense)) any_dense = 1;
         for (size_t s = 0; s < panels[p].n_series; s++) {
             size_t before = n_labels, li = label_index(labels, &n_labels, panels[p].series_labels[s]);
             if (li == before) leg[n_leg++] = (legend_entry){LEG_BAR, labels[li], (int)li};
         }
         if (panels[p].n_categories > most_cats) most_cats = panels[p].n_categories;
     }
-    if (any_dense) leg[n_leg++] = (legend_entry){LEG_DENSE, "dense", 0};
+    for (size_t p = 0; p < n_panels; p++)
+        if (isfinite(panels[p].dense))
+            ref_legend(leg, &n_leg, refs, &n_refs, LEG_DENSE, panels[p].dense_label ? panels[p].dense_label : "dense");
+    for (size_t p = 0; p < n_panels; p++)
+        if (hline_on(&panels[p].chance)) ref_legend(leg, &n_leg, refs, &n_refs, LEG_CHANCE, panels[p].chance.label);
+    for (size_t p = 0; p < n_panels; p++)
+        if (hline_on(&panels[p].majority))
+            ref_legend(leg, &n_leg, refs, &n_refs, LEG_MAJORITY, panels[p].majority.label);
 
     grid g;
     if ((rc = grid_init(&g, n_panels, 3, 560, 420, title, leg, n_leg, o)) < 0) goto out;
@@ -786,19 +911,34 @@ static int bars_common(const char *dir, const char *name, const char *what, cons
             if (pa->dense < lo) lo = pa->dense;
             if (pa->dense > hi) hi = pa->dense;
         }
-        if (lo > hi) lo = 0, hi = 1;
-        /* Shares (value labels) start at zero. Ablation means that differ by
-         * little against their size (accuracies of 88-91) would all look equal
-         * from zero, so their axis starts below the lowest bar instead. */
-        double span = hi - lo > 0 ? hi - lo : fabs(hi) > 0 ? fabs(hi) : 1.0;
-        double base = lo < 0 ? lo - 0.08 * span : 0.0;
-        if (!value_fmt && lo > 0 && lo - 0.6 * span > 0) base = lo - 0.6 * span;
-        double top = hi > 0 ? hi + (value_fmt ? 0.14 : 0.1) * (hi - base) : 0.0;
-        sb_add(&gp, "set yrange [%.6g:%.6g]\n", base, top > base ? top : base + 1.0);
+        if (hline_on(&pa->majority)) {
+            if (pa->majority.y < lo) lo = pa->majority.y;
+            if (pa->majority.y > hi) hi = pa->majority.y;
+        }
+        double base, top;
+        if (value_fmt) {
+            /* shares start at zero, with room above the bars for their value labels */
+            if (lo > hi) lo = 0, hi = 1;
+            double span = hi - lo > 0 ? hi - lo : fabs(hi) > 0 ? fabs(hi) : 1.0;
+            base = lo < 0 ? lo - 0.08 * span : 0.0;
+            top = hi > 0 ? hi + 0.14 * (hi - base) : 0.0;
+            /* shares are percentages: the axis ends at 100 when the labels still fit under it */
+            if (top > 100.0 && hi + 0.08 * (hi - base) <= 100.0) top = 100.0;
+            if (!(top > base)) top = base + 1.0;
+        } else {
+            /* metric bars rise from a meaningful floor: chance, or 0 */
+            metric_yrange(lo, hi, &pa->chance, &pa->range, &base, &top);
+        }
+        sb_add(&gp, "set yrange [%.6g:%.6g]\n", base, top);
+        const int on_chance = !value_fmt && hline_on(&pa->chance) && base == pa->chance.y;
+        if (on_chance) sb_add(&gp, "set border 2 lc rgb '#444444'\n");
         if (cmd.oom) gp.oom = 1;
         if (!cmd.n) sb_add(&gp, "set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#888888'\n");
-        if (isfinite(pa->dense)) dense_on(&gp, pa->dense, 0);
+        if (isfinite(pa->dense)) dense_on(&gp, pa->dense);
+        hlines_on(&gp, &pa->chance, &pa->majority);
         sb_add(&gp, "plot %sNaN notitle\n", cmd.n ? cmd.s : "");
+        hlines_off(&gp);
+        if (on_chance) sb_add(&gp, "set border 3 lc rgb '#444444'\n");
         if (isfinite(pa->dense)) dense_off(&gp);
         if (!cmd.n) sb_add(&gp, "unset label 1\n");
         free(cmd.s);
@@ -808,6 +948,7 @@ static int bars_common(const char *dir, const char *name, const char *what, cons
     rc = render(dir, name, &gp, &dat, o);
 out:
     free(labels);
+    free(refs);
     free(leg);
     free(gp.s);
     free(dat.s);
@@ -837,7 +978,8 @@ int pb_plot_costs(const char *dir, const char *name, const char *title, const ch
         }
     }
     static const char *const series[2] = {"parameters", "forward FLOPs"};
-    const pb_plot_bars_panel panel = {NULL, groups, n_groups, series, 2, mean, NULL, NAN};
+    const pb_plot_bars_panel panel = {.categories = groups, .n_categories = n_groups, .series_labels = series,
+                                      .n_series = 2, .mean = mean, .dense = NAN};
     int rc = bars_common(dir, name, "cost vs benefit", title, "share of the model (%)", &panel, 1, "%.1f%%", o);
     free(mean);
     return rc;
@@ -877,8 +1019,8 @@ int pb_plot_curves(const char *dir, const char *name, const char *title, const f
         /* panels touch: only the bottom one has x tick labels */
         size_t r = (size_t)k;
         double ytop = (double)g.H - g.top_px - (double)r * g.cell_h;
-        double yb = ytop - g.cell_h + (k == 2 ? 48 : 0), yt = ytop - (k == 0 ? 0 : 8);
-        sb_add(&gp, "set lmargin at screen %.4f; set rmargin at screen %.4f\n", 96.0 / g.W, (g.W - 28.0) / g.W);
+        double yb = ytop - g.cell_h + (k == 2 ? 56 : 0), yt = ytop - (k == 0 ? 0 : 8);
+        sb_add(&gp, "set lmargin at screen %.4f; set rmargin at screen %.4f\n", 112.0 / g.W, (g.W - 28.0) / g.W);
         sb_add(&gp, "set bmargin at screen %.4f; set tmargin at screen %.4f\n", yb / g.H, (yt - 8) / g.H);
         sb_add(&gp, "set ylabel '%s'\n", ylab[k]);
         sb_add(&gp, k == 1 ? "set format y '%%.1e'\n" : "set format y '%%g'\n");

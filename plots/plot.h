@@ -20,11 +20,33 @@ typedef struct {
     size_t n;
 } pb_plot_series;
 
+/* A horizontal reference line across a panel: the task's chance or
+ * majority-class baseline. label NULL = no line; else it is named in the
+ * legend by its label (e.g. "chance 50.0"). */
+typedef struct {
+    const char *label;
+    double y;
+} pb_plot_hline;
+
+/* The range the metric can take (e.g. accuracy 0..100): the y axis never
+ * leaves it. set 0 = unknown. */
+typedef struct {
+    int set;
+    double lo, hi;
+} pb_plot_range;
+
+/* The y axis of a metric panel: it starts at the chance line when nothing
+ * drawn lies below it, else at 0 (or the range's bottom when values are
+ * negative), never at an arbitrary value; its top is a little above the
+ * highest value drawn, capped at the range's top. */
 typedef struct {
     const char *title;
     const pb_plot_series *series;
     size_t n_series;
     double dense; /* NaN = none; else a dashed horizontal line, legend "dense" */
+    pb_plot_hline chance, majority; /* dotted / dash-dotted lines, legend their labels */
+    pb_plot_range range;
+    const char *dense_label; /* legend text of the dense line; NULL = "dense" */
 } pb_plot_panel;
 
 typedef struct {
@@ -47,9 +69,13 @@ typedef struct {
     const double *mean; /* [n_series][n_categories]; NaN = no bar */
     const double *half; /* [n_series][n_categories] CI half-width, NaN = no error bar; NULL = none at all */
     double dense;       /* NaN = none */
+    pb_plot_hline chance, majority; /* as pb_plot_panel */
+    pb_plot_range range;            /* as pb_plot_panel: bars start at chance or 0 */
+    const char *dense_label;        /* NULL = "dense" */
 } pb_plot_bars_panel;
 
-/* Grouped bars with error bars (ablations), a panel per task. */
+/* Grouped bars with error bars (ablations), a panel per task; the y axis
+ * as for pb_plot_lines (bars rise from its bottom). */
 int pb_plot_bars(const char *dir, const char *name, const char *title, const char *ylabel,
                  const pb_plot_bars_panel *panels, size_t n_panels, const pb_plot_opts *o);
 

@@ -450,12 +450,71 @@ static int write_index(hid_t f, hid_t dcpl, const char *path, const pb_store_ent
     return rc;
 }
 
+static int check_baselines(const char *path, const pb_store_baseline *b, size_t n_b) {
+    if (n_b && !b) return PB_ERR(PB_EINVAL, "experiment file '%s': %zu baselines but no array", path, n_b);
+    for (size_t i = 0; i < n_b; i++) {
+        const pb_store_baseline *x = &b[i];
+        if (!x->task || !x->task[0])
+            return PB_ERR(PB_EINVAL, "experiment file '%s': baseline %zu has an empty task", path, i);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(b[j].task, x->task))
+                return PB_ERR(PB_EINVAL, "experiment file '%s': baselines %zu and %zu are both of task '%s'", path, j,
+                              i, x->task);
+        if (!x->metric || !x->metric[0])
+            return PB_ERR(PB_EINVAL, "experiment file '%s': the baseline of task '%s' names no metric", path, x->task);
+        if (x->classes < 2 || x->examples < 1)
+            return PB_ERR(PB_EINVAL,
+                          "experiment file '%s': the baseline of task '%s' has %d classes over %ld examples; expected "
+                          "at least 2 classes and 1 example",
+                          path, x->task, x->classes, x->examples);
+        if (!(x->chance >= 0 && x->chance <= 100) || !(x->majority >= 0 && x->majority <= 100))
+            return PB_ERR(PB_EINVAL,
+                          "experiment file '%s': the baseline of task '%s' has chance %g and majority %g; expected "
+                          "percentages in [0, 100]",
+                          path, x->task, x->chance, x->majority);
+    }
+    return 0;
+}
+
+static int write_baselines(hid_t f, hid_t dcpl, const char *path, const pb_store_baseline *b, size_t n) {
+    hid_t g;
+    PB_TRY(pb_h5_make_group(f, path, "baselines", &g));
+    H5Gclose(g);
+    void *col = malloc((n ? n : 1) * 8);
+    if (!col) return PB_ERR(PB_ENOMEM, "baselines of '%s' (%zu tasks)", path, n);
+    const char **s = col;
+    double *d = col;
+    int32_t *i32 = col;
+    int64_t *i64 = col;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) s[i] = b[i].task;
+    rc = write_strings(f, dcpl, path, "baselines/task", n, s);
+    for (size_t i = 0; i < n; i++) s[i] = b[i].metric;
+    if (rc == 0) rc = write_strings(f, dcpl, path, "baselines/metric", n, s);
+    for (size_t i = 0; i < n; i++) i32[i] = b[i].classes;
+    if (rc == 0) rc = write_vec(f, dcpl, path, "baselines/classes", H5T_STD_I32LE, H5T_NATIVE_INT32, n, i32);
+    for (size_t i = 0; i < n; i++) i64[i] = b[i].examples;
+    if (rc == 0) rc = write_vec(f, dcpl, path, "baselines/examples", H5T_STD_I64LE, H5T_NATIVE_INT64, n, i64);
+    for (size_t i = 0; i < n; i++) d[i] = b[i].chance;
+    if (rc == 0) rc = write_vec(f, dcpl, path, "baselines/chance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d);
+    for (size_t i = 0; i < n; i++) d[i] = b[i].majority;
+    if (rc == 0) rc = write_vec(f, dcpl, path, "baselines/majority", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d);
+    free(col);
+    return rc;
+}
+
 int pb_store_write_experiment(const char *path, const char *name, const char *spec_text, const pb_store_entry *e,
                               size_t n) {
+    return pb_store_write_experiment_baselines(path, name, spec_text, e, n, NULL, 0);
+}
+
+int pb_store_write_experiment_baselines(const char *path, const char *name, const char *spec_text,
+                                        const pb_store_entry *e, size_t n, const pb_store_baseline *b, size_t n_b) {
     if (!path || !path[0]) return PB_ERR(PB_EINVAL, "experiment file: no path given");
     if (!name || !spec_text) return PB_ERR(PB_EINVAL, "experiment file '%s': missing name or spec text", path);
     if (n > (size_t)INT64_MAX / 64) return PB_ERR(PB_ERANGE, "experiment file '%s': %zu cells", path, n);
     PB_TRY(check_entries(path, e, n));
+    PB_TRY(check_baselines(path, b, n_b));
     index_row *rows = calloc(n ? n : 1, sizeof *rows);
     char *tmp = rows ? pb_h5_temp_path(path) : NULL;
     if (!tmp) {
@@ -477,6 +536,7 @@ int pb_store_write_experiment(const char *path, const char *name, const char *sp
     for (size_t i = 0; i < n && rc == 0; i++) rc = write_cell(cells, path, &e[i], &rows[i]);
     pb_h5_close_id(&cells, H5Gclose);
     if (rc == 0) rc = write_index(f, dcpl, path, e, rows, n);
+    if (rc == 0 && n_b) rc = write_baselines(f, dcpl, path, b, n_b);
     pb_h5_close_id(&dcpl, H5Pclose);
     rc = pb_h5_finish_temp_file(f, tmp, path, &q, rc);
     free(rows);
@@ -497,6 +557,9 @@ struct pb_store {
     size_t n;
     pb_table_cell *cells;
     cell_strs *strs;
+    size_t n_base;
+    pb_store_baseline *base;
+    char **base_task, **base_metric;
 };
 
 static void free_strs(cell_strs *c) {
@@ -517,6 +580,13 @@ void pb_store_close(pb_store *s) {
         for (size_t i = 0; i < s->n; i++) free_strs(&s->strs[i]);
     free(s->strs);
     free(s->cells);
+    for (size_t i = 0; i < s->n_base; i++) {
+        if (s->base_task) free(s->base_task[i]);
+        if (s->base_metric) free(s->base_metric[i]);
+    }
+    free(s->base_task);
+    free(s->base_metric);
+    free(s->base);
     if (s->f >= 0) {
         pb_h5_quiet q;
         pb_h5_quiet_begin(&q);
@@ -605,6 +675,61 @@ static int read_cell(pb_store *s, size_t i) {
     return 0;
 }
 
+static int read_i64_vec(hid_t loc, const char *where, const char *name, size_t n, int64_t *out) {
+    pb_h5_ds_info info;
+    PB_TRY(open_vec(loc, where, name, H5T_INTEGER, n, &info, NULL));
+    int rc = 0;
+    if (n && H5Dread(info.ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        rc = PB_ERR(PB_EIO, "cannot read dataset '%s' from '%s'", name, where);
+    pb_h5_close_id(&info.ds, H5Dclose);
+    return rc;
+}
+
+/* The optional group /baselines (files written without it have none). */
+static int read_baselines(pb_store *s) {
+    if (!pb_h5_link_exists(s->f, "baselines")) return 0;
+    char where[WHERE_MAX];
+    snprintf(where, sizeof where, "%s:/baselines", s->path);
+    pb_h5_ds_info info;
+    size_t n = 0;
+    PB_TRY(open_vec(s->f, where, "baselines/task", H5T_STRING, (size_t)-1, &info, &n));
+    pb_h5_close_id(&info.ds, H5Dclose);
+    if (n > 4096) return PB_ERR(PB_EFORMAT, "'%s' has %zu rows; expected at most 4096", where, n);
+    s->base = calloc(n ? n : 1, sizeof *s->base);
+    s->base_task = calloc(n ? n : 1, sizeof *s->base_task);
+    s->base_metric = calloc(n ? n : 1, sizeof *s->base_metric);
+    int64_t *iv = calloc(n ? n : 1, sizeof *iv);
+    double *dv = calloc(n ? n : 1, sizeof *dv);
+    int rc = s->base && s->base_task && s->base_metric && iv && dv ? 0 : PB_ERR(PB_ENOMEM, "'%s' (%zu rows)", where, n);
+    if (rc == 0) {
+        s->n_base = n; /* from here pb_store_close frees the strings read */
+        rc = read_strings(s->f, where, "baselines/task", n, s->base_task);
+    }
+    if (rc == 0) rc = read_strings(s->f, where, "baselines/metric", n, s->base_metric);
+    if (rc == 0) rc = read_i64_vec(s->f, where, "baselines/classes", n, iv);
+    for (size_t i = 0; rc == 0 && i < n; i++) s->base[i].classes = iv[i] >= 0 && iv[i] < 1000000 ? (int)iv[i] : -1;
+    if (rc == 0) rc = read_i64_vec(s->f, where, "baselines/examples", n, iv);
+    for (size_t i = 0; rc == 0 && i < n; i++) s->base[i].examples = (long)iv[i];
+    if (rc == 0) rc = read_f64_vec(s->f, where, "baselines/chance", n, dv);
+    for (size_t i = 0; rc == 0 && i < n; i++) s->base[i].chance = dv[i];
+    if (rc == 0) rc = read_f64_vec(s->f, where, "baselines/majority", n, dv);
+    for (size_t i = 0; rc == 0 && i < n; i++) s->base[i].majority = dv[i];
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        pb_store_baseline *b = &s->base[i];
+        b->task = s->base_task[i];
+        b->metric = s->base_metric[i];
+        if (!b->task[0] || !b->metric[0] || b->classes < 2 || b->examples < 1 || !(b->chance >= 0 && b->chance <= 100) ||
+            !(b->majority >= 0 && b->majority <= 100))
+            rc = PB_ERR(PB_EFORMAT,
+                        "'%s' row %zu (task '%s', metric '%s'): %d classes, %ld examples, chance %g, majority %g; "
+                        "expected a task and metric, at least 2 classes and 1 example, percentages in [0, 100]",
+                        where, i, b->task, b->metric, b->classes, b->examples, b->chance, b->majority);
+    }
+    free(iv);
+    free(dv);
+    return rc;
+}
+
 static int open_store(pb_store *s, const char *path) {
     PB_TRY(pb_h5_open_read(path, "experiment file", &s->f));
     char *format = NULL;
@@ -641,7 +766,7 @@ static int open_store(pb_store *s, const char *path) {
                           s->strs[i].id);
         PB_TRY(read_cell(s, i));
     }
-    return 0;
+    return read_baselines(s);
 }
 
 int pb_store_open(pb_store **out, const char *path) {
@@ -675,6 +800,15 @@ const char *pb_store_status(const pb_store *s, size_t i) { return i < s->n ? s->
 const char *pb_store_teacher(const pb_store *s, size_t i) { return i < s->n ? s->strs[i].teacher : NULL; }
 int pb_store_teacher_only(const pb_store *s, size_t i) { return i < s->n ? s->strs[i].teacher_only : 0; }
 const char *pb_store_run(const pb_store *s, size_t i) { return i < s->n ? s->strs[i].run : NULL; }
+
+size_t pb_store_baseline_count(const pb_store *s) { return s ? s->n_base : 0; }
+const pb_store_baseline *pb_store_baselines(const pb_store *s) { return s ? s->base : NULL; }
+
+const pb_store_baseline *pb_store_find_baseline(const pb_store *s, const char *task) {
+    for (size_t i = 0; s && task && i < s->n_base; i++)
+        if (!strcmp(s->base[i].task, task)) return &s->base[i];
+    return NULL;
+}
 
 /* Open the group of cell i that holds a copied result; ENOTFOUND without one. */
 static int open_result_group(const pb_store *s, size_t i, char where[WHERE_MAX], hid_t *g) {

@@ -35,6 +35,23 @@ typedef struct {
 int pb_store_write_experiment(const char *path, const char *name, const char *spec_text, const pb_store_entry *e,
                               size_t n);
 
+/* Trivial baselines of one task of the experiment (tasks/baseline.h), in
+ * percent of `metric`: chance = 100 / classes, majority = the share of the
+ * dev split's most frequent gold label (or gold choice index). */
+typedef struct {
+    const char *task;   /* task registry name (non-empty, unique among the baselines) */
+    const char *metric; /* the metric they are values of, e.g. "accuracy" (non-empty) */
+    int classes;        /* labels or choices, >= 2 */
+    long examples;      /* dev examples counted, >= 1 */
+    double chance, majority; /* percent, finite, in [0, 100] */
+} pb_store_baseline;
+
+/* pb_store_write_experiment plus the group /baselines, one row per b[0..n_b)
+ * (none written when n_b is 0: the file is then the same as without). A bad
+ * baseline is PB_EINVAL naming the file and the task. */
+int pb_store_write_experiment_baselines(const char *path, const char *name, const char *spec_text,
+                                        const pb_store_entry *e, size_t n, const pb_store_baseline *b, size_t n_b);
+
 typedef struct pb_store pb_store;
 
 /* Read the experiment file at `path` (every cell's axes, status and final
@@ -69,5 +86,12 @@ int pb_store_costs(const pb_store *s, size_t i, char names[3][32], double param_
 /* Wall seconds and optimizer steps of cell i's training (any status with a
  * result; check pb_store_status for "done"). PB_ENOTFOUND when it has none. */
 int pb_store_timing(const pb_store *s, size_t i, double *wall_seconds, double *steps);
+
+/* The baselines of the file (strings owned by the store), in file order; a
+ * file written without them (older files included) has none. */
+size_t pb_store_baseline_count(const pb_store *s);
+const pb_store_baseline *pb_store_baselines(const pb_store *s);
+/* The baseline of `task`, or NULL when the file has none for it. */
+const pb_store_baseline *pb_store_find_baseline(const pb_store *s, const char *task);
 
 #endif

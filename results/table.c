@@ -93,6 +93,37 @@ static const char *pct(pb_table_format f) {
     return f == PB_TABLE_LATEX ? "\\%" : "%";
 }
 
+/* The dagger that marks an entry whose interval is not shown. */
+static const char *dagger(pb_table_format f) {
+    return f == PB_TABLE_LATEX ? "$^\\dagger$" : "\xe2\x80\xa0";
+}
+
+static int name_is(const char *name, const char *want) {
+    return !strcmp(name, want);
+}
+
+static int ends_with(const char *name, const char *suffix) {
+    const size_t n = strlen(name), k = strlen(suffix);
+    return n >= k && !strcmp(name + n - k, suffix);
+}
+
+int pb_table_metric_range(const char *name, double *lo, double *hi) {
+    if (!name) return 0;
+    double a, b;
+    if (name_is(name, "accuracy") || !strncmp(name, "accuracy_", 9) || name_is(name, "f1") ||
+        name_is(name, "exact_match") || name_is(name, "exact") || ends_with(name, "_f1") || ends_with(name, "_exact"))
+        a = 0.0, b = 100.0;
+    else if (name_is(name, "mcc") || name_is(name, "pearson") || name_is(name, "spearmanr"))
+        a = -100.0, b = 100.0;
+    else if (name_is(name, "perplexity"))
+        a = 1.0, b = INFINITY;
+    else
+        return 0;
+    if (lo) *lo = a;
+    if (hi) *hi = b;
+    return 1;
+}
+
 /* Two decimals without a "-0.00". */
 static double fix0(double x) {
     return fabs(x) < 0.005 ? 0.0 : x;
@@ -110,6 +141,9 @@ typedef struct {
     size_t n;
     const pb_table_opts *o;
     int *rank[AX_N]; /* first-appearance ranks of the string axes (NULL for the others) */
+    int wide;                 /* some entry's interval was wider than its metric's range */
+    unsigned long long wide_n; /* bit n: such an entry had n values (n < 64) */
+    int wide_big;              /* such an entry had 64 or more */
 } tctx;
 
 static const char *cell_str(const pb_table_cell *c, int ax) {
@@ -340,7 +374,7 @@ static void ref_suffix(sbuf *b, const tctx *t, size_t first, const char *metric,
 /* ---- rendering --------------------------------------------------------------- */
 
 /* Text of the entry (row r, column col). */
-static int render_entry(sbuf *b, const tctx *t, const size_t *row_of, const size_t *col_of, size_t r, size_t col,
+static int render_entry(sbuf *b, tctx *t, const size_t *row_of, const size_t *col_of, size_t r, size_t col,
                         const int *free_axes, int n_free, double *vals) {
     const pb_table_format f = t->o->format;
     size_t first = t->n, total = 0;
@@ -387,9 +421,18 @@ static int render_entry(sbuf *b, const tctx *t, const size_t *row_of, const size
         pb_stats_summary s;
         PB_TRY(pb_stats_summarize(vals, ok, &s));
         mean = s.mean;
+        double lo, hi;
+        const int wide = ok > 1 && pb_table_metric_range(metric_of(t, first), &lo, &hi) &&
+                         2.0 * s.half_width > hi - lo;
         if (ok == 1)
             sb_printf(b, "%.2f (n=1)", fix0(s.mean));
-        else
+        else if (wide) {
+            /* an interval wider than the metric's range says nothing: the mean and a footnote */
+            sb_printf(b, "%.2f%s (n=%d)", fix0(s.mean), dagger(f), ok);
+            t->wide = 1;
+            if (ok < 64) t->wide_n |= 1ULL << ok;
+            else t->wide_big = 1;
+        } else
             sb_printf(b, "%.2f %s %.2f (n=%d)", fix0(s.mean), f == PB_TABLE_LATEX ? "$\\pm$" : "\xc2\xb1", s.half_width,
                       ok);
         if (failed) sb_printf(b, ", failed %d/%zu", failed, total);
@@ -408,6 +451,7 @@ static int render(sbuf *b, tctx *t, const int *raxes, const int *caxes, const in
     const char *sep = f == PB_TABLE_LATEX ? " & " : " | ";
 
     if (f == PB_TABLE_LATEX) {
+        sb_printf(b, "%% requires \\usepackage{booktabs} (\\toprule, \\midrule, \\bottomrule)\n");
         if (o->title) {
             sb_printf(b, "\\begin{table}[ht]\n\\centering\n\\caption{");
             sb_text(b, f, o->title);
@@ -454,10 +498,18 @@ static int render(sbuf *b, tctx *t, const int *raxes, const int *caxes, const in
         }
         sb_printf(b, f == PB_TABLE_LATEX ? " \\\\\n" : " |\n");
     }
-    if (f == PB_TABLE_LATEX) {
-        sb_printf(b, "\\bottomrule\n\\end{tabular}\n");
-        if (o->title) sb_printf(b, "\\end{table}\n");
+    if (f == PB_TABLE_LATEX) sb_printf(b, "\\bottomrule\n\\end{tabular}\n");
+    if (t->wide) {
+        /* the footnote of the entries whose interval is not shown, with their numbers of seeds */
+        sb_printf(b, f == PB_TABLE_LATEX ? "\\par\\smallskip\n{\\footnotesize %s " : "\n%s ", dagger(f));
+        sb_printf(b, "95%s interval wider than the metric's range: too few seeds (n=", pct(f));
+        int k = 0;
+        for (int n = 2; n < 64; n++)
+            if (t->wide_n >> n & 1ULL) sb_printf(b, "%s%d", k++ ? ", " : "", n);
+        if (t->wide_big) sb_printf(b, "%s64 or more", k ? ", " : "");
+        sb_printf(b, f == PB_TABLE_LATEX ? "); the mean alone is shown.}\n" : "); the mean alone is shown.\n");
     }
+    if (f == PB_TABLE_LATEX && o->title) sb_printf(b, "\\end{table}\n");
     return b->oom ? PB_ERR(PB_ENOMEM, "table: out of memory") : 0;
 }
 

@@ -12,9 +12,15 @@
  * PB_EINVAL naming the axis (add it to rows or cols).
  *
  * An entry: "81.23 ± 0.45 (n=3)" (mean ± t975(n-1)·sd/sqrt(n), 2 decimals,
- * n = cells with a metric); "81.23 (n=1)"; with failed cells ", failed 1/3"
- * is appended; all failed: "failed (3/3)"; no cells: "–". LaTeX writes
- * $\pm$, $\Delta$, "--" and escapes % _ & # $ { } ~ ^ \ in labels.
+ * n = cells with a metric); "81.23 (n=1)" (no interval); with failed cells
+ * ", failed 1/3" is appended; all failed: "failed (3/3)"; no cells: "–".
+ * An interval wider than the metric's range (pb_table_metric_range; e.g.
+ * 73.44 ± 136.49 on a 0-100 metric) is not printed: the entry is "73.44† (n=2)"
+ * and a footnote under the table says "† 95% interval wider than the
+ * metric's range: too few seeds (n=2); the mean alone is shown." LaTeX writes
+ * $\pm$, $\Delta$, $^\dagger$, "--" and escapes % _ & # $ { } ~ ^ \ in labels;
+ * its first line is a comment naming the package it needs (booktabs), and
+ * it compiles in a minimal document (article + booktabs).
  * Labels: sparsity as a percent ("90%"), embeddings/head yes/no/–, kd "off"
  * or "T=2, h=1", recipe/mask NULL as "–".
  *
@@ -91,6 +97,12 @@ typedef struct {
     const pb_table_refs *refs; /* may be NULL */
     const char *title;         /* optional: Markdown bold line, LaTeX table + caption */
 } pb_table_opts;
+
+/* The range metric `name` can take in its unit (percent for rates): [0, 100]
+ * for accuracy, accuracy_*, f1, exact_match, exact, *_f1, *_exact; [-100,
+ * 100] for mcc, pearson, spearmanr; [1, inf] for perplexity. 1 with *lo and
+ * *hi set (either may be NULL), 0 for a metric of unknown range. */
+int pb_table_metric_range(const char *name, double *lo, double *hi);
 
 /* Render the table of cells[0..n) into *out (NUL-terminated; caller frees).
  * PB_EINVAL for an unknown or repeated axis, a non-constant axis, a missing

@@ -121,7 +121,10 @@ static const char *const k_ids[N_CELLS] = {"0000000000000001", "0000000000000002
                                            "0000000000000004", "0000000000000005", "0000000000000006",
                                            "0000000000000007", "0000000000000008", "0000000000000009"};
 
-static void write_experiment(const char *exp, int dense_only) {
+/* The toy baselines of write_experiment's baselines: chance 100/3, majority 40. */
+static const pb_store_baseline k_toy_baseline = {"toy", "accuracy", 3, 512, 100.0 / 3.0, 40.0};
+
+static void write_experiment_b(const char *exp, int dense_only, int baselines) {
     static char paths[N_CELLS][512];
     pb_store_entry e[N_CELLS];
     memset(e, 0, sizeof e);
@@ -150,9 +153,14 @@ static void write_experiment(const char *exp, int dense_only) {
             x->result_path = paths[i];
         }
     }
-    int rc = pb_store_write_experiment(exp, "figs", "name: figs\n", e, n);
+    int rc = pb_store_write_experiment_baselines(exp, "figs", "name: figs\n", e, n, &k_toy_baseline,
+                                                 baselines ? 1 : 0);
     if (rc) print_error("%s\n", pb_error_msg());
     assert_int_equal(rc, 0);
+}
+
+static void write_experiment(const char *exp, int dense_only) {
+    write_experiment_b(exp, dense_only, 0);
 }
 
 /* Render the figures of exp into dir; the names into *names. */
@@ -219,7 +227,7 @@ static void test_render(void **state) {
      * done cell of the first pruned cell's task and seed (75%, seed 1 = id 5) */
     assert_int_equal(n, 3);
     assert_string_equal(names[0], "metric_vs_sparsity");
-    assert_string_equal(names[1], "curves_0000000000000005");
+    assert_string_equal(names[1], "curves_toy_magnitude_75"); /* task, method, sparsity % */
     assert_string_equal(names[2], "costs");
     for (size_t i = 0; i < n; i++) assert_true(png_ok(dir, names[i]));
     free_names(names, n);
@@ -243,6 +251,128 @@ static void test_render(void **state) {
     snprintf(p, sizeof p, "%s/metric_vs_sparsity.gp", dir);
     char *gp = pb_test_slurp(p);
     PB_ASSERT_HAS(gp, "first 81 to graph 1, first 81 ");
+    /* every value is over n = 2 seeds: said once, in the title; no baselines in this file: no lines */
+    PB_ASSERT_HAS(gp, "(mean and 95% CI over n = 2 seeds)");
+    assert_null(strstr(gp, "set arrow 3 from"));
+    assert_null(strstr(gp, "chance"));
+    /* accuracy: 0 .. 100 at most; lowest drawn value 60.5 - 6.35 > 0 and no chance line: the axis starts at 0 */
+    PB_ASSERT_HAS(gp, "set yrange [0:");
+    free(gp);
+}
+
+/* With the experiment file's baselines the panel draws chance and majority
+ * lines, named in the legend with one decimal. */
+static void test_render_baselines(void **state) {
+    (void)state;
+    char exp[512], dir[512], p[600];
+    pb_test_path(exp, sizeof exp, g_dir, "figs_b.h5");
+    pb_test_path(dir, sizeof dir, g_dir, "out_b");
+    write_experiment_b(exp, 0, 1);
+    char **names = NULL;
+    size_t n = render(exp, dir, &names);
+    assert_int_equal(n, 3);
+    free_names(names, n);
+    snprintf(p, sizeof p, "%s/metric_vs_sparsity.gp", dir);
+    char *gp = pb_test_slurp(p);
+    PB_ASSERT_HAS(gp, "set arrow 3 from graph 0, first 33.33333333 to graph 1, first 33.33333333 nohead");
+    PB_ASSERT_HAS(gp, "set arrow 4 from graph 0, first 40 to graph 1, first 40 nohead");
+    PB_ASSERT_HAS(gp, "title 'chance 33.3'");
+    PB_ASSERT_HAS(gp, "title 'majority 40.0'");
+    /* everything drawn (lowest: 60.5 - 6.35 = 54.15) is above chance: the axis starts at chance */
+    PB_ASSERT_HAS(gp, "set yrange [33.3333");
+    free(gp);
+}
+
+/* One seed: no band, no interval, and the figure says n = 1; an ablation
+ * (kd varies) names its x values "sparsity 50%" and draws no error bars. */
+static void test_render_one_seed(void **state) {
+    (void)state;
+    static char paths[4][512];
+    static const char *const ids[4] = {"00000000000000a1", "00000000000000a2", "00000000000000a3",
+                                       "00000000000000a4"};
+    pb_store_entry e[4];
+    memset(e, 0, sizeof e);
+    const double acc[4] = {80, 70, 72, 65};
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "one%d.h5", i);
+        write_result(paths[i], sizeof paths[i], name, ids[i], acc[i]);
+        e[i].id = ids[i];
+        e[i].run_yaml = "task: toy\n";
+        e[i].result_path = paths[i];
+        if (i == 0)
+            e[i].axes = (pb_table_cell){.task = "toy", .method = "dense", .embeddings = -1, .head = -1, .seed = 1};
+        else
+            e[i].axes = (pb_table_cell){.task = "toy", .method = "magnitude", .sparsity = i == 3 ? 0.672 : 0.5,
+                                        .embeddings = 0, .head = 0, .kd = i == 2, .kd_temperature = i == 2 ? 2.0f : 0,
+                                        .kd_hardness = i == 2 ? 1.0f : 0, .recipe = "fixed", .mask = "unstructured",
+                                        .seed = 1};
+    }
+    char exp[512], dir[512], p[600];
+    pb_test_path(exp, sizeof exp, g_dir, "one.h5");
+    pb_test_path(dir, sizeof dir, g_dir, "one_out");
+    int rc = pb_store_write_experiment_baselines(exp, "one", "name: one\n", e, 4, &k_toy_baseline, 1);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    char **names = NULL;
+    size_t n = render(exp, dir, &names);
+    assert_int_equal(n, 4);
+    assert_string_equal(names[0], "metric_vs_sparsity");
+    assert_string_equal(names[1], "ablation_kd");
+    /* curves: the highest sparsity of the first pruned cell's task and seed, 67.2% */
+    assert_string_equal(names[2], "curves_toy_magnitude_67.2");
+    free_names(names, n);
+    snprintf(p, sizeof p, "%s/metric_vs_sparsity.gp", dir);
+    char *gp = pb_test_slurp(p);
+    PB_ASSERT_HAS(gp, "(n = 1 seed: no CI)");
+    assert_null(strstr(gp, "95% CI'")); /* no band legend entry */
+    assert_null(strstr(gp, "filledcurves"));
+    free(gp);
+    snprintf(p, sizeof p, "%s/metric_vs_sparsity.dat", dir);
+    char *dat = pb_test_slurp(p);
+    assert_null(strstr(dat, "x lo hi (95% CI)"));
+    free(dat);
+    snprintf(p, sizeof p, "%s/ablation_kd.gp", dir);
+    gp = pb_test_slurp(p);
+    PB_ASSERT_HAS(gp, "'sparsity 50%%' 0, 'sparsity 67.2%%' 1");
+    PB_ASSERT_HAS(gp, "KD temperature and hardness (n = 1 seed: no CI)");
+    PB_ASSERT_HAS(gp, "title 'chance 33.3'");
+    assert_null(strstr(gp, "with vectors")); /* no error bars */
+    /* lowest bar 65 >= chance: the bars rise from chance */
+    PB_ASSERT_HAS(gp, "set yrange [33.3333");
+    free(gp);
+}
+
+/* A series whose n differs between points says so on its legend label. */
+static void test_render_mixed_n(void **state) {
+    (void)state;
+    static char paths[3][512];
+    static const char *const ids[3] = {"00000000000000b1", "00000000000000b2", "00000000000000b3"};
+    pb_store_entry e[3];
+    memset(e, 0, sizeof e);
+    const double acc[3] = {70, 74, 60};
+    const double sp[3] = {0.5, 0.5, 0.75};
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "mix%d.h5", i);
+        write_result(paths[i], sizeof paths[i], name, ids[i], acc[i]);
+        e[i].id = ids[i];
+        e[i].run_yaml = "task: toy\n";
+        e[i].result_path = paths[i];
+        e[i].axes = (pb_table_cell){.task = "toy", .method = "magnitude", .sparsity = sp[i], .embeddings = 0,
+                                    .head = 0, .recipe = "fixed", .mask = "unstructured", .seed = (uint64_t)i + 1};
+    }
+    char exp[512], dir[512], p[600];
+    pb_test_path(exp, sizeof exp, g_dir, "mix.h5");
+    pb_test_path(dir, sizeof dir, g_dir, "mix_out");
+    assert_int_equal(pb_store_write_experiment(exp, "mix", "name: mix\n", e, 3), 0);
+    char **names = NULL;
+    size_t n = render(exp, dir, &names);
+    free_names(names, n);
+    snprintf(p, sizeof p, "%s/metric_vs_sparsity.gp", dir);
+    char *gp = pb_test_slurp(p);
+    PB_ASSERT_HAS(gp, "title 'magnitude (n=1-2)'");
+    PB_ASSERT_HAS(gp, "n per series)");
     free(gp);
 }
 
@@ -268,6 +398,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_axes),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_render_baselines),
+        cmocka_unit_test(test_render_one_seed),
+        cmocka_unit_test(test_render_mixed_n),
         cmocka_unit_test(test_dense_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

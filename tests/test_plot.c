@@ -133,7 +133,9 @@ static void test_lines(void **state) {
     const pb_plot_series s1[] = {{"magnitude", a, 4}, {"movement", b, 2}};
     const pb_plot_series s2[] = {{"magnitude", b, 2}};
     /* panel 2's title: XML specials, UTF-8 (+-, en dash) and a stray byte 0xff that is not UTF-8 */
-    const pb_plot_panel panels[] = {{"SST-2", s1, 2, 0.9}, {"it's a<b & c \xc2\xb1 \xe2\x80\x93 \xff", s2, 1, NAN}};
+    const pb_plot_panel panels[] = {{.title = "SST-2", .series = s1, .n_series = 2, .dense = 0.9},
+                                    {.title = "it's a<b & c \xc2\xb1 \xe2\x80\x93 \xff", .series = s2, .n_series = 1,
+                                     .dense = NAN}};
     const pb_plot_opts o = {NULL, 800, 500};
     int rc = pb_plot_lines(g_dir, "lines", k_title, "target sparsity (%)", "accuracy (%)", panels, 2, &o);
     if (rc) print_error("%s\n", pb_error_msg());
@@ -170,7 +172,8 @@ static void test_bars(void **state) {
     const char *ser[] = {"hardness 0.5", "hardness 1.0"};
     const double mean[] = {90.1, 90.5, NAN, 89.0, 91.2, 90.0};
     const double half[] = {0.4, NAN, 0.3, 0.5, 0.2, 0.6};
-    const pb_plot_bars_panel p = {"SST-2", cats, 3, ser, 2, mean, half, 91.5};
+    const pb_plot_bars_panel p = {.title = "SST-2", .categories = cats, .n_categories = 3, .series_labels = ser,
+                                  .n_series = 2, .mean = mean, .half = half, .dense = 91.5};
     const pb_plot_opts o = {NULL, 700, 450};
     int rc = pb_plot_bars(g_dir, "bars", k_title, "accuracy (%)", &p, 1, &o);
     if (rc) print_error("%s\n", pb_error_msg());
@@ -249,8 +252,16 @@ static void test_costs(void **state) {
     /* shares in percent at x = c -+ 0.2 */
     PB_ASSERT_HAS(dat, "series 'parameters': x mean\n-0.2 86\n0.8 14\n1.8 0.1\n");
     PB_ASSERT_HAS(dat, "series 'forward FLOPs': x mean\n0.2 0\n1.2 99\n2.2 1\n");
+    /* room for the value labels: 99 + 14% of 99 = 112.86 (99 + 8% would not fit under 100) */
+    PB_ASSERT_HAS(gp, "set yrange [0:112.86]");
     free(gp);
     free(dat);
+    /* the tallest bar 90.9: 90.9 + 8% fits under 100, so the share axis ends at 100 */
+    const double p2[] = {0.909, 0.09, 0.001}, f2[] = {0.0, 0.857, 0.001};
+    assert_int_equal(pb_plot_costs(g_dir, "costs100", k_title, groups, p2, f2, 3, NULL), 0);
+    gp = slurp_in("costs100.gp");
+    PB_ASSERT_HAS(gp, "set yrange [0:100]");
+    free(gp);
     pb_error_clear();
     const double bad[] = {86.0, 14.0, 0.1};
     assert_int_equal(pb_plot_costs(g_dir, "costs_bad", NULL, groups, bad, flops, 3, NULL), PB_EINVAL);
@@ -262,7 +273,7 @@ static void test_costs(void **state) {
 
 static const pb_plot_point k_pts[] = {{50, 1, 0.5, 1.5}, {90, 2, 1.5, 2.5}};
 static const pb_plot_series k_ser[] = {{"m", k_pts, 2}};
-static const pb_plot_panel k_panel[] = {{"t", k_ser, 1, NAN}};
+static const pb_plot_panel k_panel[] = {{.title = "t", .series = k_ser, .n_series = 1, .dense = NAN}};
 
 static void test_missing_gnuplot(void **state) {
     (void)state;
@@ -307,8 +318,9 @@ static void test_gnuplot_fails(void **state) {
     const pb_plot_opts o2 = {pb_test_path(fake, sizeof fake, g_dir, "fake_ok.sh"), 0, 0};
     pb_error_clear();
     assert_int_equal(pb_plot_bars(g_dir, "fails", "t", "y",
-                                  &(pb_plot_bars_panel){"p", (const char *[]){"a"}, 1, (const char *[]){"s"}, 1,
-                                                        (const double[]){1.0}, NULL, NAN},
+                                  &(pb_plot_bars_panel){.title = "p", .categories = (const char *[]){"a"},
+                                                        .n_categories = 1, .series_labels = (const char *[]){"s"},
+                                                        .n_series = 1, .mean = (const double[]){1.0}, .dense = NAN},
                                   1, &o2),
                      PB_EIO);
     PB_ASSERT_MSG_HAS("exited 0 but wrote no PNG");
@@ -373,6 +385,141 @@ static void test_deterministic(void **state) {
     }
 }
 
+/* ---- reference lines and the y axis ------------------------------------------------------ */
+
+/* The "set yrange [a:b]" of the panel whose title is `title` in gp, into lo/hi. */
+static void panel_yrange(const char *gp, const char *title, double *lo, double *hi) {
+    char key[128];
+    snprintf(key, sizeof key, "set title '%s'", title);
+    const char *p = strstr(gp, key);
+    assert_non_null(p);
+    p = strstr(p, "set yrange [");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, "set yrange [%lf:%lf]", lo, hi), 2);
+}
+
+/* Chance and majority lines: drawn as arrows across the panel with their own
+ * styles, named in the legend once per distinct label. The y axis starts at
+ * chance when nothing lies below it, else at 0; its top never passes 100. */
+static void test_baselines(void **state) {
+    (void)state;
+    /* above chance: 70..80, band to 83 */
+    const pb_plot_point a[] = {{50, 80, 78, 83}, {90, 70, 66, 74}};
+    /* below chance at 90%: 15 (chance 20); a band reaching 104 past the top */
+    const pb_plot_point b[] = {{50, 96, 88, 104}, {90, 15, 12, 18}};
+    const pb_plot_series sa[] = {{"magnitude", a, 2}}, sb[] = {{"magnitude", b, 2}};
+    const pb_plot_panel panels[] = {{.title = "spam", .series = sa, .n_series = 1, .dense = 82,
+                                     .chance = {"chance 50.0 (spam)", 50}, .majority = {"majority 71.0 (spam)", 71.0},
+                                     .range = {1, 0, 100}},
+                                    {.title = "wn-choice", .series = sb, .n_series = 1, .dense = NAN,
+                                     .chance = {"chance 20.0 (wn-choice)", 20}, .majority = {"majority 21.4 (wn-choice)", 21.4},
+                                     .range = {1, 0, 100}},
+                                    /* no baselines, unbounded metric: 0 is the floor of positive values */
+                                    {.title = "other", .series = sa, .n_series = 1, .dense = NAN}};
+    int rc = pb_plot_lines(g_dir, "refs", "t", "target sparsity (%)", "accuracy (%)", panels, 3, NULL);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    char *gp = slurp_in("refs.gp");
+    PB_ASSERT_HAS(gp, "set arrow 3 from graph 0, first 50 to graph 1, first 50 nohead dt 3");
+    PB_ASSERT_HAS(gp, "set arrow 4 from graph 0, first 71 to graph 1, first 71 nohead dt 4");
+    PB_ASSERT_HAS(gp, "set arrow 3 from graph 0, first 20 to graph 1, first 20 nohead dt 3");
+    PB_ASSERT_HAS(gp, "unset arrow 3; unset arrow 4");
+    PB_ASSERT_HAS(gp, "title 'chance 50.0 (spam)'");
+    PB_ASSERT_HAS(gp, "title 'majority 71.0 (spam)'");
+    PB_ASSERT_HAS(gp, "title 'chance 20.0 (wn-choice)'");
+    PB_ASSERT_HAS(gp, "title 'majority 21.4 (wn-choice)'");
+    double lo, hi;
+    /* spam: everything >= 50, so the axis starts at chance; top 83 + 8% of 33 = 85.64 */
+    panel_yrange(gp, "spam", &lo, &hi);
+    assert_true(lo == 50 && fabs(hi - 85.64) < 1e-9);
+    /* ... where the chance line is the bottom edge: no bottom border over it, restored after the panel */
+    const char *b2 = strstr(gp, "set border 2 lc rgb '#444444'\n");
+    assert_non_null(b2);
+    assert_null(strstr(b2 + 1, "set border 2")); /* only spam's axis starts at chance */
+    assert_true(strstr(gp, "set title 'spam'") < b2 && b2 < strstr(gp, "set title 'wn-choice'"));
+    PB_ASSERT_HAS(b2, "set border 3 lc rgb '#444444'\n");
+    /* wn-choice: 12 < chance, so the floor is 0; 104 + 8% is capped at the range's 100 */
+    panel_yrange(gp, "wn-choice", &lo, &hi);
+    assert_true(lo == 0 && hi == 100);
+    /* no range, no chance, positive values: 0 .. 83 + 8% of 83 = 89.64 */
+    panel_yrange(gp, "other", &lo, &hi);
+    assert_true(lo == 0 && fabs(hi - 89.64) < 1e-9);
+    free(gp);
+
+    /* the same label in two panels is one legend entry */
+    const pb_plot_panel same[] = {{.title = "p1", .series = sa, .n_series = 1, .dense = NAN, .chance = {"chance 50.0", 50},
+                                   .range = {1, 0, 100}},
+                                  {.title = "p2", .series = sa, .n_series = 1, .dense = NAN, .chance = {"chance 50.0", 50},
+                                   .range = {1, 0, 100}}};
+    assert_int_equal(pb_plot_lines(g_dir, "refs2", "t", "x", "y", same, 2, NULL), 0);
+    gp = slurp_in("refs2.gp");
+    const char *first = strstr(gp, "title 'chance 50.0'");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "title 'chance 50.0'"));
+    free(gp);
+
+    /* bars rise from chance (all means and bar ends above it), the majority line included */
+    const char *cats[] = {"sparsity 67.2%"};
+    const char *ser[] = {"no KD", "KD T=2 h=1"};
+    const double mean[] = {27.6, 24.5}, half[] = {4.1, NAN};
+    const pb_plot_bars_panel bp = {.title = "wn-choice (accuracy)", .categories = cats, .n_categories = 1,
+                                   .series_labels = ser, .n_series = 2, .mean = mean, .half = half, .dense = 26.3,
+                                   .chance = {"chance 20.0", 20}, .majority = {"majority 21.4", 21.4},
+                                   .range = {1, 0, 100}};
+    assert_int_equal(pb_plot_bars(g_dir, "refbars", "t", "dev accuracy (%)", &bp, 1, NULL), 0);
+    gp = slurp_in("refbars.gp");
+    panel_yrange(gp, "wn-choice (accuracy)", &lo, &hi);
+    /* top: 27.6 + 4.1 = 31.7, + 8% of (31.7 - 20) = 32.636 */
+    assert_true(lo == 20 && fabs(hi - 32.636) < 1e-9);
+    PB_ASSERT_HAS(gp, "set arrow 4 from graph 0, first 21.4 to graph 1, first 21.4 nohead dt 4");
+    PB_ASSERT_HAS(gp, "title 'majority 21.4'");
+    free(gp);
+    /* without chance, positive bars start at 0, never just under the lowest bar */
+    const pb_plot_bars_panel bp0 = {.title = "x", .categories = cats, .n_categories = 1, .series_labels = ser,
+                                    .n_series = 2, .mean = (const double[]){88.0, 91.0}, .dense = NAN};
+    assert_int_equal(pb_plot_bars(g_dir, "refbars0", "t", "y", &bp0, 1, NULL), 0);
+    gp = slurp_in("refbars0.gp");
+    panel_yrange(gp, "x", &lo, &hi);
+    assert_true(lo == 0 && fabs(hi - 98.28) < 1e-9);
+    free(gp);
+}
+
+/* A series with one interval (one sparsity) draws it as a vertical bar with
+ * caps, not as a band (which needs two points); one x gets a span of 10 and
+ * the series are dodged around it (the data file keeps the exact x). */
+static void test_lone_interval(void **state) {
+    (void)state;
+    const pb_plot_point a[] = {{67.2, 27.6, 23.5, 31.7}}, b[] = {{67.2, 24.8, NAN, NAN}};
+    const pb_plot_series se[] = {{"emb kept", a, 1}, {"emb pruned", b, 1}};
+    const pb_plot_panel p = {.title = "wn-choice", .series = se, .n_series = 2, .dense = 26.3,
+                             .range = {1, 0, 100}};
+    assert_int_equal(pb_plot_lines(g_dir, "lone", "t", "x", "y", &p, 1, NULL), 0);
+    char *gp = slurp_in("lone.gp"), *dat = slurp_in("lone.dat");
+    PB_ASSERT_HAS(dat, "series 'emb kept': x lo hi (95% CI, one point)\n67.2 23.5 31.7\n");
+    /* the two series are dodged by -0.3 and +0.3 around their one x */
+    PB_ASSERT_HAS(gp, "using ($1-0.3):2:(0):($3-$2) with vectors nohead lc rgb '#0072B2'");
+    PB_ASSERT_HAS(gp, "using ($1-0.3):2 with linespoints lc rgb '#0072B2'");
+    PB_ASSERT_HAS(gp, "using ($1+0.3):2 with linespoints lc rgb '#D55E00'");
+    assert_null(strstr(gp, "filledcurves"));
+    PB_ASSERT_HAS(gp, "title '95% CI'");
+    PB_ASSERT_HAS(gp, "set xrange [62.2:72.2]");
+    free(gp);
+    free(dat);
+}
+
+/* A long title widens a default-sized image instead of being clipped. */
+static void test_title_width(void **state) {
+    (void)state;
+    static const char long_title[] = "KD temperature and hardness (mean and 95% CI over n = 3 seeds, a long title)";
+    assert_int_equal(pb_plot_lines(g_dir, "wide", long_title, "x", "y", k_panel, 1, NULL), 0);
+    /* 10.5 px per character at 14 pt plus 48 px: 76 characters need 846 px > the 560 of one panel */
+    assert_rendered("wide", 846, 516);
+    /* a size given by the caller is kept */
+    const pb_plot_opts o = {NULL, 600, 500};
+    assert_int_equal(pb_plot_lines(g_dir, "wide2", long_title, "x", "y", k_panel, 1, &o), 0);
+    assert_rendered("wide2", 600, 500);
+}
+
 /* ---- examples for a person to look at ------------------------------------------------ */
 
 /* A smooth metric-vs-sparsity curve: dense value minus a drop growing with
@@ -405,7 +552,8 @@ static void test_examples(void **state) {
             ser[t][m] = (pb_plot_series){methods[m], pts[t][m], 7};
         }
         pts[t][2][6] = (pb_plot_point){97, NAN, NAN, NAN}; /* a failed cell: random at 97% */
-        panels[t] = (pb_plot_panel){tasks[t], ser[t], 3, dense[t]};
+        panels[t] = (pb_plot_panel){.title = tasks[t], .series = ser[t], .n_series = 3, .dense = dense[t],
+                                    .range = {1, 0, 100}};
     }
     int rc = pb_plot_lines(dir, "metric_vs_sparsity", "BERT-base: dev score vs target sparsity (mean, 95% CI over 5 seeds)",
                            "target sparsity (%)", ylab, panels, 3, NULL);
@@ -416,8 +564,14 @@ static void test_examples(void **state) {
     static const char *hard[] = {"hardness 0.0 (labels only)", "hardness 0.5", "hardness 1.0 (teacher only)"};
     static const double mean[] = {88.1, 88.1, 88.1, 88.1, 89.0, 89.6, 89.9, 89.2, 88.7, 89.8, 90.3, 89.5};
     static const double half[] = {0.5, 0.5, 0.5, 0.5, 0.4, 0.3, 0.35, 0.5, 0.6, 0.4, 0.3, 0.45};
-    const pb_plot_bars_panel bp[2] = {{"SST-2 at 90% sparsity", cats, 4, hard, 3, mean, half, 92.7},
-                                      {"MNLI-m at 90% sparsity", cats, 4, hard, 3, mean, half, 91.0}};
+    const pb_plot_bars_panel bp[2] = {{.title = "SST-2 at 90% sparsity", .categories = cats, .n_categories = 4,
+                                       .series_labels = hard, .n_series = 3, .mean = mean, .half = half, .dense = 92.7,
+                                       .chance = {"chance 50.0 (SST-2)", 50.0}, .majority = {"majority 50.9 (SST-2)", 50.9},
+                                       .range = {1, 0, 100}},
+                                      {.title = "MNLI-m at 90% sparsity", .categories = cats, .n_categories = 4,
+                                       .series_labels = hard, .n_series = 3, .mean = mean, .half = half, .dense = 91.0,
+                                       .chance = {"chance 33.3 (MNLI-m)", 100.0 / 3}, .majority = {"majority 35.4 (MNLI-m)", 35.4},
+                                       .range = {1, 0, 100}}};
     rc = pb_plot_bars(dir, "kd_ablation", "Knowledge distillation: temperature x hardness", "accuracy (%)", bp, 2,
                       NULL);
     if (rc) print_error("%s\n", pb_error_msg());
@@ -453,7 +607,9 @@ int main(void) {
         cmocka_unit_test(test_lines),          cmocka_unit_test(test_bars),    cmocka_unit_test(test_curves),
         cmocka_unit_test(test_costs),          cmocka_unit_test(test_missing_gnuplot),
         cmocka_unit_test(test_gnuplot_fails),  cmocka_unit_test(test_bad_args),
-        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_examples),
+        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_baselines),
+        cmocka_unit_test(test_title_width),    cmocka_unit_test(test_lone_interval),
+        cmocka_unit_test(test_examples),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -374,6 +374,132 @@ static void test_open_wrong_format(void **state) {
     PB_ASSERT_MSG_HAS(p);
 }
 
+/* The optional /baselines group: written when given, read back exact; a file
+ * written without it (as every file before it) reads with none; bad
+ * baselines are refused and leave no file; a damaged group names itself. */
+static const pb_store_baseline k_base[2] = {{"spam", "accuracy", 2, 601, 50.0, 71.048252911813648},
+                                            {"wn-choice", "accuracy", 5, 1000, 20.0, 21.4}};
+
+static void test_baselines(void **state) {
+    (void)state;
+    experiment x;
+    make_experiment(&x);
+    char path[512], plain[512];
+    pb_test_path(path, sizeof path, g_dir, "base.h5");
+    pb_test_path(plain, sizeof plain, g_dir, "plain.h5");
+    int rc = pb_store_write_experiment_baselines(path, "demo", SPEC_TEXT, x.e, 5, k_base, 2);
+    if (rc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(rc, 0);
+    pb_store *s = NULL;
+    assert_int_equal(pb_store_open(&s, path), 0);
+    assert_int_equal(pb_store_baseline_count(s), 2);
+    const pb_store_baseline *b = pb_store_find_baseline(s, "spam");
+    assert_non_null(b);
+    assert_string_equal(b->task, "spam");
+    assert_string_equal(b->metric, "accuracy");
+    assert_int_equal(b->classes, 2);
+    assert_int_equal(b->examples, 601);
+    assert_true(b->chance == 50.0 && b->majority == 71.048252911813648);
+    b = pb_store_find_baseline(s, "wn-choice");
+    assert_non_null(b);
+    assert_true(b->classes == 5 && b->examples == 1000 && b->chance == 20.0 && b->majority == 21.4);
+    assert_ptr_equal(pb_store_baselines(s) + 1, b);
+    assert_null(pb_store_find_baseline(s, "wn-span"));
+    assert_null(pb_store_find_baseline(s, NULL));
+    assert_int_equal(pb_store_count(s), 5); /* the cells are unchanged */
+    pb_store_close(s);
+
+    /* without baselines: no group, none read back (older files are such files) */
+    write_ok(plain, &x);
+    hid_t f = H5Fopen(plain, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Lexists(f, "baselines", H5P_DEFAULT) == 0);
+    H5Fclose(f);
+    assert_int_equal(pb_store_open(&s, plain), 0);
+    assert_int_equal(pb_store_baseline_count(s), 0);
+    assert_null(pb_store_find_baseline(s, "spam"));
+    pb_store_close(s);
+    /* and writing zero baselines is byte for byte the plain file */
+    char zero[512];
+    pb_test_path(zero, sizeof zero, g_dir, "zero.h5");
+    assert_int_equal(pb_store_write_experiment_baselines(zero, "demo", SPEC_TEXT, x.e, 5, NULL, 0), 0);
+    char *pa = pb_test_slurp(plain), *pz = pb_test_slurp(zero);
+    struct stat sa, sz;
+    assert_int_equal(stat(plain, &sa), 0);
+    assert_int_equal(stat(zero, &sz), 0);
+    assert_int_equal(sa.st_size, sz.st_size);
+    assert_memory_equal(pa, pz, (size_t)sa.st_size);
+    free(pa);
+    free(pz);
+
+    /* the layout: 1-D datasets of the documented types */
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    static const char *const names[6] = {"task", "metric", "classes", "examples", "chance", "majority"};
+    static const H5T_class_t cls[6] = {H5T_STRING, H5T_STRING, H5T_INTEGER, H5T_INTEGER, H5T_FLOAT, H5T_FLOAT};
+    static const size_t bytes[6] = {0, 0, 4, 8, 8, 8};
+    for (int k = 0; k < 6; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "baselines/%s", names[k]);
+        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        assert_true(d >= 0);
+        hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+        hsize_t dims[2] = {0, 0};
+        assert_int_equal(H5Sget_simple_extent_ndims(sp), 1);
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        assert_int_equal(dims[0], 2);
+        assert_int_equal(H5Tget_class(t), cls[k]);
+        if (bytes[k]) assert_int_equal(H5Tget_size(t), bytes[k]);
+        H5Tclose(t);
+        H5Sclose(sp);
+        H5Dclose(d);
+    }
+    H5Fclose(f);
+
+    /* bad baselines: refused, naming the file and the task; no file left */
+    char out[512];
+    pb_test_path(out, sizeof out, g_dir, "bad_base.h5");
+    pb_store_baseline bad[2] = {k_base[0], k_base[0]};
+    assert_int_equal(pb_store_write_experiment_baselines(out, "demo", SPEC_TEXT, x.e, 5, bad, 2), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("both of task 'spam'");
+    PB_ASSERT_MSG_HAS(out);
+    bad[1].task = "wn-pair";
+    bad[1].majority = 120.0;
+    assert_int_equal(pb_store_write_experiment_baselines(out, "demo", SPEC_TEXT, x.e, 5, bad, 2), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("task 'wn-pair' has chance 50 and majority 120");
+    bad[1].majority = 60.0;
+    bad[1].classes = 1;
+    assert_int_equal(pb_store_write_experiment_baselines(out, "demo", SPEC_TEXT, x.e, 5, bad, 2), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("1 classes");
+    bad[1].classes = 2;
+    bad[1].metric = "";
+    assert_int_equal(pb_store_write_experiment_baselines(out, "demo", SPEC_TEXT, x.e, 5, bad, 2), PB_EINVAL);
+    PB_ASSERT_MSG_HAS("names no metric");
+    expect_absent(out);
+
+    /* a damaged group: a dataset missing, or a percentage out of range */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Ldelete(f, "baselines/majority", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    s = (pb_store *)&x;
+    assert_true(pb_store_open(&s, path) < 0);
+    assert_null(s);
+    PB_ASSERT_MSG_HAS("majority");
+    PB_ASSERT_MSG_HAS("/baselines");
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hsize_t two[1] = {2};
+    hid_t sp = H5Screate_simple(1, two, NULL);
+    hid_t d = H5Dcreate2(f, "baselines/majority", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const double v[2] = {71.0, 150.0};
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(f);
+    assert_int_equal(pb_store_open(&s, path), PB_EFORMAT);
+    PB_ASSERT_MSG_HAS("row 1 (task 'wn-choice'");
+}
+
 /* Debian's h5py reads the file; the test fails when python3 or h5py is missing. */
 static void test_h5py(void **state) {
     (void)state;
@@ -384,7 +510,9 @@ static void test_h5py(void **state) {
     make_experiment(&x);
     char path[512], cmd[4096];
     pb_test_path(path, sizeof path, g_dir, "py.h5");
-    write_ok(path, &x);
+    int wrc = pb_store_write_experiment_baselines(path, "demo", SPEC_TEXT, x.e, 5, k_base, 2);
+    if (wrc) print_error("%s\n", pb_error_msg());
+    assert_int_equal(wrc, 0);
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c '"
              "import sys, h5py\n"
@@ -398,6 +526,9 @@ static void test_h5py(void **state) {
              "print(len(c[\"curves/loss\"]), c[\"curves/loss\"].dtype, float(c[\"metrics/f1\"][()]))\n"
              "print(c.attrs[\"mask\"], c.attrs[\"result_wall_seconds\"], list(c[\"audit/name\"].asstr()[()]))\n"
              "print(f[\"cells/" ID_B "\"].attrs[\"reason\"], \"|\", f[\"cells/" ID_B "\"].attrs[\"seed\"])\n"
+             "b = f[\"baselines\"]\n"
+             "print(list(b[\"task\"].asstr()[()]), list(b[\"metric\"].asstr()[()]), list(map(int, b[\"classes\"][()])), "
+             "list(map(int, b[\"examples\"][()])), list(map(float, b[\"chance\"][()])), list(map(float, b[\"majority\"][()])))\n"
              "' '%s' 2>&1",
              path);
     fflush(stdout);
@@ -417,7 +548,9 @@ static void test_h5py(void **state) {
                        SEED_B_STR " uint64\n"
                        "4 float32 79.25\n"
                        "2:4 12.25 ['bert.encoder.layer.0.attention.self.query.weight']\n"
-                       "loss is NaN at step 2 | " SEED_B_STR "\n";
+                       "loss is NaN at step 2 | " SEED_B_STR "\n"
+                       "['spam', 'wn-choice'] ['accuracy', 'accuracy'] [2, 5] [601, 1000] [50.0, 20.0] "
+                       "[71.04825291181365, 21.4]\n";
     if (strcmp(out, want) != 0) print_error("h5py printed:\n%s\nwant:\n%s\n", out, want);
     assert_string_equal(out, want);
 }
@@ -426,7 +559,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_layout),
         cmocka_unit_test(test_byte_identical), cmocka_unit_test(test_bad_result),
-        cmocka_unit_test(test_open_wrong_format), cmocka_unit_test(test_h5py),
+        cmocka_unit_test(test_open_wrong_format), cmocka_unit_test(test_baselines),
+        cmocka_unit_test(test_h5py),
     };
     return cmocka_run_group_tests_name("store", tests, setup, teardown);
 }

@@ -92,7 +92,8 @@ static void test_latex(void **state) {
                        .n_cols = 1,
                        .title = "Main_results & #1 (100%)"};
     char *s = render_ok(c, n, &o);
-    assert_text(s, "\\begin{table}[ht]\n"
+    assert_text(s, "% requires \\usepackage{booktabs} (\\toprule, \\midrule, \\bottomrule)\n"
+                   "\\begin{table}[ht]\n"
                    "\\centering\n"
                    "\\caption{Main\\_results \\& \\#1 (100\\%)}\n"
                    "\\begin{tabular}{llrr}\n"
@@ -341,11 +342,231 @@ static void test_refs_errors(void **state) {
     PB_ASSERT_MSG_HAS("/nonexistent/refs.yaml: cannot read");
 }
 
+/* ---- intervals wider than the metric's range ---------------------------------------- */
+
+/* n = 2 on a 0-100 metric: 60 and 86 give mean 73, sd 26/sqrt2, half-width
+ * 12.7062*26/2 = 165.18 > 100/2: the mean with a dagger and a footnote; n = 1
+ * shows no interval; 70, 72 (half 12.71) stays as it is; mcc [-100, 100]
+ * with 10, 40 (half 190.59 > 100) is wide too; a metric of unknown range is
+ * never flagged. */
+static void test_wide_interval(void **state) {
+    (void)state;
+    pb_table_cell c[] = {
+        {.task = "spam", .method = "dense", .embeddings = -1, .head = -1, .seed = 1, .n_metrics = 1,
+         .metric_name = {"accuracy"}, .metric = {60}},
+        {.task = "spam", .method = "dense", .embeddings = -1, .head = -1, .seed = 2, .n_metrics = 1,
+         .metric_name = {"accuracy"}, .metric = {86}},
+        {.task = "spam", .method = "magnitude", .sparsity = 0.5, .seed = 1, .n_metrics = 1,
+         .metric_name = {"accuracy"}, .metric = {70}},
+        {.task = "spam", .method = "magnitude", .sparsity = 0.5, .seed = 2, .n_metrics = 1,
+         .metric_name = {"accuracy"}, .metric = {72}},
+        {.task = "spam", .method = "magnitude", .sparsity = 0.9, .seed = 1, .n_metrics = 1,
+         .metric_name = {"accuracy"}, .metric = {55.555}},
+        {.task = "cola", .method = "dense", .embeddings = -1, .head = -1, .seed = 1, .n_metrics = 1,
+         .metric_name = {"mcc"}, .metric = {10}},
+        {.task = "cola", .method = "dense", .embeddings = -1, .head = -1, .seed = 2, .n_metrics = 1,
+         .metric_name = {"mcc"}, .metric = {40}},
+        {.task = "lm", .method = "dense", .embeddings = -1, .head = -1, .seed = 1, .n_metrics = 1,
+         .metric_name = {"loss"}, .metric = {10}},
+        {.task = "lm", .method = "dense", .embeddings = -1, .head = -1, .seed = 2, .n_metrics = 1,
+         .metric_name = {"loss"}, .metric = {400}},
+    };
+    pb_table_opts o = {
+        .format = PB_TABLE_MD, .rows = {"task"}, .n_rows = 1, .cols = {"method", "sparsity"}, .n_cols = 2};
+    char *s = render_ok(c, sizeof c / sizeof c[0], &o);
+    /* cola: mean 25, half 12.7062*30/2 = 190.59; lm: mean 205, half 2477.71, unknown range */
+    assert_text(s, "| task | dense, 0% | magnitude, 50% | magnitude, 90% |\n"
+                   "|---|---|---|---|\n"
+                   "| spam | 73.00\xe2\x80\xa0 (n=2) | 71.00 \xc2\xb1 12.71 (n=2) | 55.55 (n=1) |\n"
+                   "| cola | 25.00\xe2\x80\xa0 (n=2) | \xe2\x80\x93 | \xe2\x80\x93 |\n"
+                   "| lm | 205.00 \xc2\xb1 2477.71 (n=2) | \xe2\x80\x93 | \xe2\x80\x93 |\n"
+                   "\n"
+                   "\xe2\x80\xa0 95% interval wider than the metric's range: too few seeds (n=2); the mean alone is "
+                   "shown.\n");
+    assert_null(strstr(s, "165.18"));
+    free(s);
+    o.format = PB_TABLE_LATEX;
+    s = render_ok(c, sizeof c / sizeof c[0], &o);
+    PB_ASSERT_HAS(s, "spam & 73.00$^\\dagger$ (n=2) & 71.00 $\\pm$ 12.71 (n=2) & 55.55 (n=1) \\\\\n");
+    PB_ASSERT_HAS(s, "\\end{tabular}\n\\par\\smallskip\n{\\footnotesize $^\\dagger$ 95\\% interval wider than the "
+                     "metric's range: too few seeds (n=2); the mean alone is shown.}\n");
+    free(s);
+    /* the ranges themselves */
+    double lo = 0, hi = 0;
+    assert_int_equal(pb_table_metric_range("accuracy_mm", &lo, &hi), 1);
+    assert_true(lo == 0 && hi == 100);
+    assert_int_equal(pb_table_metric_range("HasAns_f1", &lo, &hi), 1);
+    assert_int_equal(pb_table_metric_range("spearmanr", &lo, &hi), 1);
+    assert_true(lo == -100 && hi == 100);
+    assert_int_equal(pb_table_metric_range("perplexity", &lo, &hi), 1);
+    assert_true(lo == 1 && isinf(hi));
+    assert_int_equal(pb_table_metric_range("loss", &lo, &hi), 0);
+    assert_int_equal(pb_table_metric_range(NULL, &lo, &hi), 0);
+}
+
+/* ---- the LaTeX compiles ------------------------------------------------------------------ */
+
+/* Structural checks of a LaTeX table: the packages it needs are named in a
+ * comment on its first line; braces balance (no unescaped { or }); every
+ * row between \midrule and \bottomrule (and the header) has the tabular's
+ * column count of unescaped &; no unescaped % _ # $ outside math; \pm and
+ * \Delta and \dagger only inside $...$; environments open and close. */
+static void check_latex(const char *tex) {
+    /* the first line: a comment naming booktabs, which \toprule needs */
+    assert_true(!strncmp(tex, "% requires \\usepackage{booktabs}", 32));
+    int depth = 0, math = 0, cols = -1;
+    /* the column count from \begin{tabular}{...} */
+    const char *tab = strstr(tex, "\\begin{tabular}{");
+    assert_non_null(tab);
+    tab += strlen("\\begin{tabular}{");
+    cols = (int)strcspn(tab, "}");
+    for (int k = 0; k < cols; k++) assert_non_null(strchr("lcr", tab[k]));
+    assert_true(cols >= 1);
+    const char *body = strchr(tex, '\n') + 1; /* past the comment line */
+    int in_rows = 0, rows = 0;
+    for (const char *line = body; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        int amps = 0;
+        for (size_t i = 0; i < len; i++) {
+            const char ch = line[i];
+            if (ch == '\\') {
+                /* a command or an escaped character: skip its name or the character */
+                size_t j = i + 1;
+                if (j < len && !((line[j] >= 'a' && line[j] <= 'z') || (line[j] >= 'A' && line[j] <= 'Z'))) {
+                    i = j;
+                    continue;
+                }
+                while (j < len && ((line[j] >= 'a' && line[j] <= 'z') || (line[j] >= 'A' && line[j] <= 'Z'))) j++;
+                const size_t n = j - i - 1;
+                if ((n == 2 && !strncmp(line + i + 1, "pm", 2)) || (n == 5 && !strncmp(line + i + 1, "Delta", 5)) ||
+                    (n == 6 && !strncmp(line + i + 1, "dagger", 6))) {
+                    if (!math) print_error("math command outside $...$: %.*s\n", (int)len, line);
+                    assert_true(math);
+                }
+                i = j - 1;
+                continue;
+            }
+            if (ch == '{') depth++;
+            else if (ch == '}') {
+                depth--;
+                assert_true(depth >= 0);
+            } else if (ch == '$') math = !math;
+            else if (ch == '&') amps++;
+            else if (ch == '%' || ch == '#' || (ch == '_' && !math)) {
+                print_error("unescaped '%c' in: %.*s\n", ch, (int)len, line);
+                fail();
+            } else if (ch == '^' && !math) {
+                print_error("'^' outside math in: %.*s\n", (int)len, line);
+                fail();
+            }
+        }
+        assert_false(math); /* math closes on its line */
+        if (!strncmp(line, "\\toprule", 8)) in_rows = 1;
+        else if (!strncmp(line, "\\bottomrule", 11)) in_rows = 0;
+        else if (!strncmp(line, "\\midrule", 8)) {
+        } else if (in_rows) {
+            if (amps != cols - 1) print_error("row with %d cells, expected %d: %.*s\n", amps + 1, cols, (int)len, line);
+            assert_int_equal(amps, cols - 1);
+            assert_true(len >= 3 && !strncmp(line + len - 3, " \\\\", 3));
+            rows++;
+        }
+        line = end ? end + 1 : line + len;
+    }
+    assert_int_equal(depth, 0);
+    assert_true(rows >= 2); /* the header and at least one row */
+    static const char *const envs[] = {"tabular", "table"};
+    for (int k = 0; k < 2; k++) {
+        char b[32], e[32];
+        snprintf(b, sizeof b, "\\begin{%s}", envs[k]);
+        snprintf(e, sizeof e, "\\end{%s}", envs[k]);
+        int nb = 0, ne = 0;
+        for (const char *p = tex; (p = strstr(p, b)); p++) nb++;
+        for (const char *p = tex; (p = strstr(p, e)); p++) ne++;
+        assert_int_equal(nb, ne);
+    }
+}
+
+/* The path of an executable on PATH into out; 0 when absent. */
+static int on_path(const char *name, char *out, size_t cap) {
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        const char *e = strchr(p, ':');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        snprintf(out, cap, "%.*s/%s", (int)len, p, name);
+        if (len && access(out, X_OK) == 0) return 1;
+        p += len + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* Every LaTeX table the tests make (with a title, without, with references,
+ * footnotes and specials in labels) passes the structural checks and, when
+ * pdflatex is installed, compiles in a minimal article with booktabs. */
+static void test_latex_compiles(void **state) {
+    (void)state;
+    size_t n;
+    pb_table_cell *c = make_cells(&n);
+    /* specials in labels: a task named with % & _ # $ and a recipe with ^ ~ */
+    c[0].task = c[3].task = c[6].task = "wn_span & #1 $5 100%";
+    char path[512];
+    pb_test_write_file(path, sizeof path, g_dir, "refs_tex.yaml", refs_yaml);
+    pb_table_refs r;
+    assert_int_equal(pb_table_refs_load(&r, path), 0);
+    pb_table_opts opts[3] = {
+        {.format = PB_TABLE_LATEX, .rows = {"task", "sparsity"}, .n_rows = 2, .cols = {"method"}, .n_cols = 1,
+         .title = "Main_results & #1 (100%) {x} ~^\\"},
+        {.format = PB_TABLE_LATEX, .rows = {"task"}, .n_rows = 1, .cols = {"method", "sparsity"}, .n_cols = 2,
+         .refs = &r},
+        {.format = PB_TABLE_LATEX, .rows = {"task", "method", "sparsity"}, .n_rows = 3},
+    };
+    /* a wide interval for the footnote: wn-pair 90% becomes 0 and 100 (n=2 after the failed one) */
+    c[9].metric[0] = 0;
+    c[12].metric[0] = 100;
+    char pdflatex[512];
+    const int have = on_path("pdflatex", pdflatex, sizeof pdflatex);
+    if (!have) printf("pdflatex not installed: skipped compiling the LaTeX tables (structural checks only)\n");
+    for (int k = 0; k < 3; k++) {
+        char *s = render_ok(c, n, &opts[k]);
+        if (k == 0) PB_ASSERT_HAS(s, "$^\\dagger$ 95\\% interval wider");
+        check_latex(s);
+        if (have) {
+            char name[64], doc[64], cmd[2048];
+            snprintf(name, sizeof name, "t%d.tex", k);
+            char tpath[512];
+            pb_test_write_file(tpath, sizeof tpath, g_dir, name, s);
+            snprintf(doc, sizeof doc, "doc%d.tex", k);
+            char body[256], dpath[512];
+            snprintf(body, sizeof body,
+                     "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n\\input{t%d.tex}\n"
+                     "\\end{document}\n",
+                     k);
+            pb_test_write_file(dpath, sizeof dpath, g_dir, doc, body);
+            snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -interaction=nonstopmode -halt-on-error doc%d.tex >doc%d.out 2>&1",
+                     g_dir, pdflatex, k, k);
+            int st = system(cmd);
+            if (st != 0) {
+                char out[600];
+                snprintf(out, sizeof out, "%s/doc%d.out", g_dir, k);
+                char *log = pb_test_slurp(out);
+                print_error("pdflatex failed on:\n%s\n%s\n", s, log ? log : "");
+                free(log);
+            }
+            assert_int_equal(st, 0);
+        }
+        free(s);
+    }
+    if (have) printf("pdflatex compiled the 3 LaTeX tables\n");
+    pb_table_refs_free(&r);
+    free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markdown),    cmocka_unit_test(test_latex),      cmocka_unit_test(test_labels),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_refs_table), cmocka_unit_test(test_refs_committed),
-        cmocka_unit_test(test_refs_errors),
+        cmocka_unit_test(test_refs_errors), cmocka_unit_test(test_wide_interval),
+        cmocka_unit_test(test_latex_compiles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

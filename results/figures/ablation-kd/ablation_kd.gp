@@ -4,15 +4,15 @@ if (!exists("pb_out")) pb_out = 'ablation_kd'
 if (!exists("pb_dat")) pb_dat = 'ablation_kd.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
-    set terminal pngcairo size 560,560 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal pngcairo size 699,582 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.png'
 } else {
-    set terminal svg size 560,560 noenhanced font 'Sans,11' background '#ffffff'
+    set terminal svg size 699,582 noenhanced font 'Sans,11' background '#ffffff'
     set output pb_out.'.svg'
 }
 reset
 set encoding utf8
-set multiplot title 'KD temperature and hardness (mean, 95% CI)' font ',14'
+set multiplot title 'KD temperature and hardness (mean and 95% CI over n = 3 seeds)' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
@@ -22,14 +22,17 @@ set xtics scale 0
 set ylabel 'dev accuracy (%)'
 
 # panel 1
-set lmargin at screen 0.1393; set rmargin at screen 0.9571
-set bmargin at screen 0.2393; set tmargin at screen 0.8536
+set lmargin at screen 0.1116; set rmargin at screen 0.9657
+set bmargin at screen 0.2680; set tmargin at screen 0.8591
 set title 'wn-choice (accuracy)'
 set boxwidth 0.114286 absolute
 set xrange [-0.6:0.6]
-set xtics ('67.232%%' 0)
-set yrange [18.5655:33.1274]
+set xtics ('sparsity 67.2%%' 0)
+set yrange [20:32.7479]
+set border 2 lc rgb '#444444'
 set arrow 1 from graph 0, first 26.33333333 to graph 1, first 26.33333333 nohead dt 2 lc rgb '#333333' lw 1.5 front
+set arrow 3 from graph 0, first 20 to graph 1, first 20 nohead dt 3 lc rgb '#555555' lw 2 front
+set arrow 4 from graph 0, first 21.4 to graph 1, first 21.4 nohead dt 4 lc rgb '#5E3C99' lw 1.5 front
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 1 using 1:($2-$3):(0):(2*$3) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      pb_dat index 1 using ($1-0.02):($2-$3):(0.04):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
@@ -59,12 +62,14 @@ plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 13 using ($1-0.02):($2-$3):(0.04):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      pb_dat index 13 using ($1-0.02):($2+$3):(0.04):(0) with vectors nohead lc rgb '#222222' lw 1.2 notitle, \
      NaN notitle
-unset arrow 1; unset label 2
+unset arrow 3; unset arrow 4
+set border 3 lc rgb '#444444'
+unset arrow 1
 
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid
 unset label; unset arrow; set xrange [0:1]; set yrange [0:1]
-set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0036; set tmargin at screen 0.1607
+set lmargin at screen 0.02; set rmargin at screen 0.98; set bmargin at screen 0.0034; set tmargin at screen 0.1924
 set key inside center center horizontal maxcols 3 reverse Left samplen 2.5 spacing 1.1 width 2 noautotitle
 plot NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#0072B2' title 'no KD', \
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#D55E00' title 'KD T=1 h=0.5', \
@@ -73,7 +78,9 @@ plot NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#0072B2' title
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#E69F00' title 'KD T=2 h=1', \
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#56B4E9' title 'KD T=5.5 h=0.5', \
      NaN with boxes fs solid 0.85 border lc rgb '#333333' lc rgb '#7F7F7F' title 'KD T=5.5 h=1', \
-     NaN with lines dt 2 lc rgb '#333333' lw 1.5 title 'dense'
+     NaN with lines dt 2 lc rgb '#333333' lw 1.5 title 'dense', \
+     NaN with lines dt 3 lc rgb '#555555' lw 2 title 'chance 20.0', \
+     NaN with lines dt 4 lc rgb '#5E3C99' lw 1.5 title 'majority 21.4'
 unset multiplot
 unset output
 }

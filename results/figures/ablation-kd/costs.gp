@@ -28,12 +28,13 @@ set title ''
 set boxwidth 0.4 absolute
 set xrange [-0.6:2.6]
 set xtics ('encoder' 0, 'embeddings' 1, 'head' 2)
-set yrange [0:105.167]
+set yrange [0:100]
 plot pb_dat index 0 using 1:2 with boxes lc rgb '#0072B2' notitle, \
      pb_dat index 0 using 1:2:(sprintf('%.1f%%', $2)) with labels offset 0,0.7 font ',10' notitle, \
      pb_dat index 1 using 1:2 with boxes lc rgb '#D55E00' notitle, \
      pb_dat index 1 using 1:2:(sprintf('%.1f%%', $2)) with labels offset 0,0.7 font ',10' notitle, \
      NaN notitle
+unset arrow 3; unset arrow 4
 
 # legend
 unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid

@@ -1,7 +1,7 @@
 # prunebench figure: training curves (plots/plot.c).
-# Rerun in this folder: gnuplot curves_2a9eba1b5e192822.gp  (reads curves_2a9eba1b5e192822.dat, writes curves_2a9eba1b5e192822.png and curves_2a9eba1b5e192822.svg)
-if (!exists("pb_out")) pb_out = 'curves_2a9eba1b5e192822'
-if (!exists("pb_dat")) pb_dat = 'curves_2a9eba1b5e192822.dat'
+# Rerun in this folder: gnuplot curves_wn-choice_magnitude_97_scaled.gp  (reads curves_wn-choice_magnitude_97_scaled.dat, writes curves_wn-choice_magnitude_97_scaled.png and curves_wn-choice_magnitude_97_scaled.svg)
+if (!exists("pb_out")) pb_out = 'curves_wn-choice_magnitude_97_scaled'
+if (!exists("pb_dat")) pb_dat = 'curves_wn-choice_magnitude_97_scaled.dat'
 do for [pb_term = 1:2] {
 if (pb_term == 1) {
     set terminal pngcairo size 1000,834 noenhanced font 'Sans,11' background '#ffffff'
@@ -12,7 +12,7 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'wn-choice, magnitude to 97% (scaled recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 97% sparsity (scaled recipe), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
@@ -22,7 +22,7 @@ set xrange [1:561]
 unset title
 
 # panel 1: loss
-set lmargin at screen 0.0960; set rmargin at screen 0.9720
+set lmargin at screen 0.1120; set rmargin at screen 0.9720
 set bmargin at screen 0.6307; set tmargin at screen 0.9329
 set ylabel 'loss'
 set format y '%g'
@@ -32,7 +32,7 @@ unset xlabel
 plot pb_dat using 1:2 with lines lc rgb '#0072B2' lw 1.5 notitle
 
 # panel 2: learning rate
-set lmargin at screen 0.0960; set rmargin at screen 0.9720
+set lmargin at screen 0.1120; set rmargin at screen 0.9720
 set bmargin at screen 0.3189; set tmargin at screen 0.6115
 set ylabel 'learning rate'
 set format y '%.1e'
@@ -42,8 +42,8 @@ unset xlabel
 plot pb_dat using 1:3 with lines lc rgb '#D55E00' lw 1.5 notitle
 
 # panel 3: sparsity (%)
-set lmargin at screen 0.0960; set rmargin at screen 0.9720
-set bmargin at screen 0.0647; set tmargin at screen 0.2998
+set lmargin at screen 0.1120; set rmargin at screen 0.9720
+set bmargin at screen 0.0743; set tmargin at screen 0.2998
 set ylabel 'sparsity (%)'
 set format y '%g'
 set yrange [0:100]
