@@ -604,8 +604,17 @@ static int fig_curves(const pb_store *st, const char *dir, const pb_plot_opts *o
         char name[160], title[256], p[32];
         curves_name(name, sizeof name, &c[best], recipes.n > 1);
         pct_str(c[best].sparsity, p, sizeof p);
-        snprintf(title, sizeof title, "%s, %s to %s%% sparsity (%s recipe), seed %llu: training curves", task,
-                 c[best].method, p, recipes.v[r], (unsigned long long)seed);
+        /* the variant the cell is, where the matrix holds several */
+        char variant[160] = "";
+        for (int a = 0; a < AX_N; a++) {
+            if (a == AX_RECIPE || !varies(c, n, a)) continue;
+            char l[64];
+            ax_label(&c[best], a, l, sizeof l);
+            size_t len = strlen(variant);
+            snprintf(variant + len, sizeof variant - len, ", %s", l);
+        }
+        snprintf(title, sizeof title, "%s, %s to %s%% sparsity (%s recipe%s), seed %llu: training curves", task,
+                 c[best].method, p, recipes.v[r], variant, (unsigned long long)seed);
         if (steps > 0) rc = pb_plot_curves(dir, name, title, loss, lr, sp, steps, 1, o);
         if (rc == 0 && steps > 0) rc = add_name(names, n_names, name);
         free(loss);

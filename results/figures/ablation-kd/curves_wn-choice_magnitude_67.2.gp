@@ -12,7 +12,7 @@ if (pb_term == 1) {
 }
 reset
 set encoding utf8
-set multiplot title 'wn-choice, magnitude to 67.2% sparsity (fixed recipe), seed 1: training curves' font ',14'
+set multiplot title 'wn-choice, magnitude to 67.2% sparsity (fixed recipe, no KD), seed 1: training curves' font ',14'
 set grid back lc rgb '#e0e0e0' lw 1 dt 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
