@@ -39,16 +39,6 @@ int pb_io_read_checkpoint_config(const char *path, pb_config *cfg) {
     return rc;
 }
 
-/* Append a copy of name to the list *list of *n names. */
-static int push_name(char ***list, int *n, const char *name) {
-    char **l = realloc(*list, sizeof *l * (size_t)(*n + 1));
-    if (!l) return PB_ERR(PB_ENOMEM, "tensor name list");
-    *list = l;
-    l[*n] = strdup(name);
-    if (!l[*n]) return PB_ERR(PB_ENOMEM, "tensor name '%s'", name);
-    (*n)++;
-    return 0;
-}
 
 /* The root links that are not parameters of m (the tokenizer group is not a
  * tensor): counted, and named in rep when rep is not NULL. */
@@ -66,7 +56,7 @@ static int count_extras(hid_t f, const char *path, const pb_model *m, int *n_ext
         if ((size_t)len < sizeof name && strcmp(name, PB_IO_TOKENIZER_GROUP) == 0) continue;
         if ((size_t)len >= sizeof name || pb_model_find_param(m, name) < 0) {
             /* the list holds exactly `extra` names, also on failure */
-            if (rep) rc = push_name(&rep->unexpected, &extra, (size_t)len < sizeof name ? name : "(long name)");
+            if (rep) rc = pb_st_names_push(&rep->unexpected, &extra, (size_t)len < sizeof name ? name : "(long name)");
             else extra++;
         }
     }
@@ -86,10 +76,6 @@ int pb_io_load_checkpoint(pb_model *m, const char *path, int allow_missing, int 
     return rc;
 }
 
-static void free_names(char **list, int n) {
-    for (int i = 0; i < n; i++) free(list[i]);
-    free(list);
-}
 
 int pb_io_load_checkpoint_report(pb_model *m, const char *path, int allow_missing, pb_st_report *rep) {
     if (!rep) return PB_ERR(PB_EINVAL, "pb_io_load_checkpoint_report: NULL report");
@@ -118,8 +104,8 @@ int pb_io_load_checkpoint_report(pb_model *m, const char *path, int allow_missin
             }
     } else {
         /* the lists grew with their own counters: the counts say how many */
-        free_names(rep->unexpected, extra);
-        free_names(rep->missing, missing);
+        pb_st_names_free(rep->unexpected, extra);
+        pb_st_names_free(rep->missing, missing);
         memset(rep, 0, sizeof *rep);
     }
     rep->loaded = loaded;
@@ -142,7 +128,7 @@ static int load_checkpoint(pb_model *m, const char *path, int allow_missing, int
         if (!pb_h5_link_exists(f, p->name)) {
             if (first_missing < 0) first_missing = i;
             /* the list holds exactly `missing` names, also on failure */
-            if (rep) rc = push_name(&rep->missing, &missing, p->name);
+            if (rep) rc = pb_st_names_push(&rep->missing, &missing, p->name);
             else missing++;
             continue;
         }

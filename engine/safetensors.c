@@ -242,8 +242,7 @@ static int read_tensor(FILE *f, const char *path, uint64_t base, const st_entry 
 
 /* ---- load ----------------------------------------------------------------- */
 
-/* Append a copy of name to the list *list of *n names. */
-static int push_name(char ***list, int *n, const char *name) {
+int pb_st_names_push(char ***list, int *n, const char *name) {
     char **l = realloc(*list, sizeof *l * (size_t)(*n + 1));
     if (!l) return PB_ERR(PB_ENOMEM, "tensor name list");
     *list = l;
@@ -253,22 +252,22 @@ static int push_name(char ***list, int *n, const char *name) {
     return 0;
 }
 
-static void free_names(char **list, int n) {
+void pb_st_names_free(char **list, int n) {
     for (int i = 0; i < n; i++) free(list[i]);
     free(list);
 }
 
 void pb_st_report_free(pb_st_report *rep) {
     if (!rep) return;
-    free_names(rep->unexpected, rep->n_extra);
-    free_names(rep->missing, rep->n_missing);
+    pb_st_names_free(rep->unexpected, rep->n_extra);
+    pb_st_names_free(rep->missing, rep->n_missing);
     rep->unexpected = rep->missing = NULL;
 }
 
 /* Record an extra tensor's name in the report: the full list, and the short
  * text (comma-separated, "..." once full). */
 static int note_extra(pb_st_report *rep, char ***list, int *n_listed, const char *name) {
-    PB_TRY(push_name(list, n_listed, name));
+    PB_TRY(pb_st_names_push(list, n_listed, name));
     size_t used = strlen(rep->extra), need = strlen(name) + (used ? 2 : 0);
     if (used + need + 4 >= sizeof rep->extra) {
         if (used + 4 < sizeof rep->extra && (used < 3 || strcmp(rep->extra + used - 3, "...") != 0))
@@ -456,7 +455,7 @@ int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing,
             goto done;
         }
         missing++;
-        if ((rc = push_name(&missing_names, &n_missing_names, m->params[i].name)) < 0) goto done;
+        if ((rc = pb_st_names_push(&missing_names, &n_missing_names, m->params[i].name)) < 0) goto done;
     }
 
     /* data */
@@ -508,8 +507,8 @@ done:
         if (rep->loaded)
             for (int i = 0; i < m->n_params; i++) rep->loaded[i] = (unsigned char)seen[i];
     } else {
-        free_names(unexpected, n_unexpected);
-        free_names(missing_names, n_missing_names);
+        pb_st_names_free(unexpected, n_unexpected);
+        pb_st_names_free(missing_names, n_missing_names);
         rep->unexpected = rep->missing = NULL;
         rep->extra[0] = '\0';
     }

@@ -46,6 +46,10 @@ typedef struct {
 } pb_st_report;
 int pb_safetensors_load_report(pb_model *m, const char *path, int allow_missing, pb_st_report *rep);
 void pb_st_report_free(pb_st_report *rep);
+/* The growable name lists of a report: append a copy of name to *list of *n
+ * names (PB_ENOMEM), and free a list of n names. */
+int pb_st_names_push(char ***list, int *n, const char *name);
+void pb_st_names_free(char **list, int n);
 
 /* Write every parameter as F32 under its Hugging Face name. Tensors appear in
  * the engine's table order (header keys and data buffer alike, contiguous, no
