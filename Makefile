@@ -112,7 +112,7 @@ bench: deps $(BENCH) $(CLI)
 # the run goes on and the target fails at the end. PROFILE=full runs the
 # full-scale twins (harness/experiments/full/) on MODEL and DATA.
 PROFILE     ?= default
-JOBS        ?= 2
+JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
 THREADS     ?= 1
 EXPERIMENTS_DEFAULT := classic smc ablation-emb-head ablation-kd ablation-recipe
 EXPERIMENTS_QUICK   := quick
