@@ -14,10 +14,8 @@ int pb_error_set(int code, const char *file, int line, const char *fmt, ...) {
     base = base ? base + 1 : file;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(pb_error_buf, sizeof pb_error_buf, fmt, ap);
+    vsnprintf(pb_error_buf, sizeof pb_error_buf, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    (void)n;
     snprintf(pb_error_where_buf, sizeof pb_error_where_buf, "%s; %s:%d", pb_error_name(code), base, line);
     return code;
 }

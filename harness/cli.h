@@ -45,7 +45,6 @@ int pb_cli_usage_error(const char *fmt, ...)
 int pb_cli_fail(void);
 /* --debug / PB_DEBUG: show where in the source an error was raised. */
 void pb_cli_set_debug(int on);
-int pb_cli_debug(void);
 /* A whole decimal int; -1 when s is not one. */
 int pb_cli_parse_int(const char *s, int *out);
 

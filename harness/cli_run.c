@@ -1,4 +1,5 @@
 /* `prunebench run | table | plot`: experiments from a spec to tables and figures. */
+#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,15 +155,9 @@ static int dry_run(const pb_spec *s, const char *store, const size_t *idx, size_
     double secs = 0;
     size_t known = 0, pending = 0;
     /* rates from the finished cells of this store and of the stores beside it */
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", store);
-    size_t len = strlen(parent);
-    while (len > 1 && parent[len - 1] == '/') parent[--len] = '\0';
-    char *slash = strrchr(parent, '/');
-    if (!slash) snprintf(parent, sizeof parent, ".");
-    else if (slash == parent) parent[1] = '\0';
-    else *slash = '\0';
-    if (pb_run_estimate(s, store, parent, &secs, &known, &pending) < 0) return pb_cli_fail();
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", store);
+    if (pb_run_estimate(s, store, dirname(buf), &secs, &known, &pending) < 0) return pb_cli_fail();
     char d[32];
     fmt_duration(secs, d, sizeof d);
     printf("%zu cells (%zu selected), %zu pending; estimated %s of training on this machine's past cells", s->n_cells,

@@ -26,7 +26,6 @@ int pb_cli_usage_error(const char *fmt, ...) {
 static int g_debug = 0;
 
 void pb_cli_set_debug(int on) { g_debug = on; }
-int pb_cli_debug(void) { return g_debug; }
 
 int pb_cli_fail(void) {
     if (g_debug && pb_error_where()[0]) fprintf(stderr, "prunebench: %s (%s)\n", pb_error_msg(), pb_error_where());

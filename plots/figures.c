@@ -284,6 +284,18 @@ static void title_with_n(char *buf, size_t cap, const char *base, int n) {
 
 /* ---- metric vs sparsity -------------------------------------------------------------- */
 
+/* Each task's metric and reference lines; *ylabel the first metric, *mixed
+ * set when tasks score by different metrics. */
+static void task_metrics(const pb_store *st, const pb_table_cell *c, size_t n, const strset *tasks,
+                         const char **metrics, panel_refs *refs, const char **ylabel, int *mixed) {
+    for (size_t t = 0; t < tasks->n; t++) {
+        metrics[t] = task_metric(c, n, tasks->v[t]);
+        if (!*ylabel) *ylabel = metrics[t];
+        else if (metrics[t] && strcmp(metrics[t], *ylabel)) *mixed = 1;
+    }
+    refs_fill(st, (const char *const *)tasks->v, metrics, tasks->n, refs);
+}
+
 static int fig_lines(const pb_store *st, const char *dir, const pb_plot_opts *o, char ***names, size_t *n_names) {
     const pb_table_cell *c = pb_store_cells(st);
     const size_t n = pb_store_count(st);
@@ -321,12 +333,7 @@ static int fig_lines(const pb_store *st, const char *dir, const pb_plot_opts *o,
     const char *ylabel = NULL;
     int mixed = 0;
     nrange dn = {0, 0};
-    for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
-        metrics[t] = task_metric(c, n, tasks.v[t]);
-        if (!ylabel) ylabel = metrics[t];
-        else if (metrics[t] && strcmp(metrics[t], ylabel)) mixed = 1;
-    }
-    if (rc == 0) refs_fill(st, (const char *const *)tasks.v, metrics, tasks.n, refs);
+    if (rc == 0) task_metrics(st, c, n, &tasks, metrics, refs, &ylabel, &mixed);
     for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
         const char *metric = metrics[t];
         double xs[MAX_X];
@@ -458,12 +465,7 @@ static int fig_ablation(const pb_store *st, const char *dir, const pb_plot_opts 
     const char *ylabel = NULL;
     int mixed = 0;
     nrange dn = {0, 0};
-    for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
-        metrics[t] = task_metric(c, n, tasks.v[t]);
-        if (!ylabel) ylabel = metrics[t];
-        else if (metrics[t] && strcmp(metrics[t], ylabel)) mixed = 1;
-    }
-    if (rc == 0) refs_fill(st, (const char *const *)tasks.v, metrics, tasks.n, refs);
+    if (rc == 0) task_metrics(st, c, n, &tasks, metrics, refs, &ylabel, &mixed);
     for (size_t t = 0; rc == 0 && t < tasks.n; t++) {
         const char *metric = metrics[t];
         snprintf(ptitle[t], sizeof ptitle[t], "%s (%s)", tasks.v[t], metric ? metric : "no metric");

@@ -141,14 +141,20 @@ static int open_vec(hid_t loc, const char *where, const char *name, H5T_class_t 
     return 0;
 }
 
-static int read_f64_vec(hid_t loc, const char *where, const char *name, size_t n, double *out) {
+/* A vector of n values of class cls (H5T_FLOAT, H5T_INTEGER) read as mem_type. */
+static int read_vec(hid_t loc, const char *where, const char *name, H5T_class_t cls, hid_t mem_type, size_t n,
+                    void *out) {
     pb_h5_ds_info info;
-    PB_TRY(open_vec(loc, where, name, H5T_FLOAT, n, &info, NULL));
+    PB_TRY(open_vec(loc, where, name, cls, n, &info, NULL));
     int rc = 0;
-    if (n && H5Dread(info.ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+    if (n && H5Dread(info.ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
         rc = PB_ERR(PB_EIO, "cannot read dataset '%s' from '%s'", name, where);
     pb_h5_close_id(&info.ds, H5Dclose);
     return rc;
+}
+
+static int read_f64_vec(hid_t loc, const char *where, const char *name, size_t n, double *out) {
+    return read_vec(loc, where, name, H5T_FLOAT, H5T_NATIVE_DOUBLE, n, out);
 }
 
 /* [n] strings into out[0..n) (strdup'ed; the caller frees each). */
@@ -676,13 +682,7 @@ static int read_cell(pb_store *s, size_t i) {
 }
 
 static int read_i64_vec(hid_t loc, const char *where, const char *name, size_t n, int64_t *out) {
-    pb_h5_ds_info info;
-    PB_TRY(open_vec(loc, where, name, H5T_INTEGER, n, &info, NULL));
-    int rc = 0;
-    if (n && H5Dread(info.ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
-        rc = PB_ERR(PB_EIO, "cannot read dataset '%s' from '%s'", name, where);
-    pb_h5_close_id(&info.ds, H5Dclose);
-    return rc;
+    return read_vec(loc, where, name, H5T_INTEGER, H5T_NATIVE_INT64, n, out);
 }
 
 /* The optional group /baselines (files written without it have none). */
